@@ -1,0 +1,169 @@
+"""The view's filters (months, districts, towns, theme, problem), their SQL, and their URL form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from heatmap.errors import FilterError
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user looks at. Months are inclusive 'YYYY-MM'; districts and towns are codes."""
+
+    month_from: str
+    month_to: str
+    districts: tuple[str, ...] = ()
+    towns: tuple[str, ...] = ()
+    theme: str | None = None
+    problem: str | None = None
+
+    def __post_init__(self) -> None:
+        for m in (self.month_from, self.month_to):
+            _check_month(m)
+        if self.month_from > self.month_to:
+            raise FilterError(
+                f"起始月份 {self.month_from} 晚于结束月份 {self.month_to} (month range reversed)"
+            )
+
+    @property
+    def months(self) -> list[str]:
+        return [str(p) for p in pd.period_range(self.month_from, self.month_to, freq="M")]
+
+    @property
+    def is_range(self) -> bool:
+        return self.month_from != self.month_to
+
+    def previous(self) -> Filters:
+        """The same filters on the equally long window just before (for 环比)."""
+        n = len(self.months)
+        start = pd.Period(self.month_from, freq="M") - n
+        return replace(self, month_from=str(start), month_to=str(start + n - 1))
+
+    def year_before(self) -> Filters:
+        """The same filters twelve months earlier (for 同比)."""
+        shift = lambda m: str(pd.Period(m, freq="M") - 12)  # noqa: E731
+        return replace(self, month_from=shift(self.month_from), month_to=shift(self.month_to))
+
+    def label(self, lang: str = "zh") -> str:
+        if not self.is_range:
+            return self.month_from
+        joiner = " 至 " if lang == "zh" else " to "
+        return f"{self.month_from}{joiner}{self.month_to}"
+
+
+def _check_month(value: str) -> None:
+    try:
+        ok = len(value) == 7 and str(pd.Period(value, freq="M")) == value
+    except (ValueError, TypeError):
+        ok = False
+    if not ok:
+        raise FilterError(f"月份格式应为 YYYY-MM，收到 {value!r} (expected e.g. 2020-09)")
+
+
+def where_clause(
+    filters: Filters,
+    *,
+    scope: Sequence[str] | None = None,
+    months: Sequence[str] | None = None,
+    geography: bool = True,
+    topic: bool = True,
+) -> tuple[str, list[Any]]:
+    """SQL ``WHERE`` text with ``?`` parameters for the aggregate tables.
+
+    ``scope`` (district codes the user may see) always applies; ``geography=False`` leaves out the
+    district/town filters (to rank a town among all towns), ``topic=False`` the theme/problem.
+    """
+    clauses: list[str] = []
+    params: list[Any] = []
+    months = list(months if months is not None else filters.months)
+    clauses.append("month IN (" + ", ".join("CAST(? AS DATE)" for _ in months) + ")")
+    params += [f"{m}-01" for m in months]
+    if scope is not None:
+        clauses.append(_in("district_code", scope, params))
+    if geography and filters.districts:
+        clauses.append(_in("district_code", filters.districts, params))
+    if geography and filters.towns:
+        clauses.append(_in("town_code", filters.towns, params))
+    if topic and filters.theme:
+        clauses.append("theme = ?")
+        params.append(filters.theme)
+    if topic and filters.problem:
+        clauses.append("problem = ?")
+        params.append(filters.problem)
+    return "WHERE " + " AND ".join(clauses), params
+
+
+def _in(column: str, values: Sequence[str], params: list[Any]) -> str:
+    if not values:
+        return "false"
+    params += list(values)
+    return f"{column} IN ({', '.join('?' for _ in values)})"
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the store offers, to validate a URL against."""
+
+    months: Sequence[str]
+    districts: Sequence[str]
+    towns: Mapping[str, str] = field(default_factory=dict)  # town code -> district code
+    themes: Sequence[str] = ()
+    problems: Mapping[str, str] = field(default_factory=dict)  # problem -> theme
+
+
+def to_query_params(filters: Filters) -> dict[str, str]:
+    """URL form of the filters (short keys, only what differs from empty)."""
+    out = {"from": filters.month_from, "to": filters.month_to}
+    if filters.districts:
+        out["d"] = ",".join(filters.districts)
+    if filters.towns:
+        out["t"] = ",".join(filters.towns)
+    if filters.theme:
+        out["theme"] = filters.theme
+    if filters.problem:
+        out["problem"] = filters.problem
+    return out
+
+
+def from_query_params(params: Mapping[str, str], choices: Choices) -> tuple[Filters, list[str]]:
+    """Filters from a URL, keeping what is valid; returns the filters and the values dropped."""
+    dropped: list[str] = []
+    latest = choices.months[-1]
+    start = params.get("from") or params.get("m") or latest
+    end = params.get("to") or params.get("m") or start
+    if start not in choices.months:
+        dropped.append(f"from={start}")
+        start = latest
+    if end not in choices.months or end < start:
+        dropped.append(f"to={end}")
+        end = start
+    districts = _keep(params.get("d"), choices.districts, "d", dropped)
+    towns = _keep(params.get("t"), choices.towns, "t", dropped)
+    if districts:
+        towns = tuple(t for t in towns if choices.towns[t] in districts)
+    theme = params.get("theme") or None
+    if theme and theme not in choices.themes:
+        dropped.append(f"theme={theme}")
+        theme = None
+    problem = params.get("problem") or None
+    if problem and (
+        problem not in choices.problems or (theme and choices.problems[problem] != theme)
+    ):
+        dropped.append(f"problem={problem}")
+        problem = None
+    return Filters(start, end, districts, towns, theme, problem), dropped
+
+
+def _keep(
+    raw: str | None, valid: Sequence[str] | Mapping[str, str], key: str, dropped: list[str]
+) -> tuple[str, ...]:
+    if not raw:
+        return ()
+    values = [v for v in raw.split(",") if v]
+    dropped += [f"{key}={v}" for v in values if v not in valid]
+    return tuple(v for v in values if v in valid)

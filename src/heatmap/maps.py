@@ -1,0 +1,262 @@
+"""Map builders: a township choropleth with district outlines and an H3 density layer (pydeck)."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+
+from heatmap.i18n import percent, signed_percent, t
+
+# Sequential palettes, light to dark (ColorBrewer YlOrRd and YlGnBu, 5 classes).
+VOLUME_COLORS = ((255, 255, 178), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38))
+RATE_COLORS = ((255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184), (37, 52, 148))
+DENSITY_COLORS = ((254, 235, 226), (251, 180, 185), (247, 104, 161), (197, 27, 138), (122, 1, 119))
+NO_DATA = (220, 220, 220)
+FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+BEIJING_VIEW = pdk.ViewState(latitude=40.2, longitude=116.4, zoom=7.6, min_zoom=6, max_zoom=14)
+RATE_METRICS = ("response_rate", "resolution_rate", "satisfaction_rate")
+
+
+@dataclass(frozen=True)
+class Legend:
+    """Colour classes of a map: title, (colour, label) per class, and the no-data colour."""
+
+    title: str
+    items: tuple[tuple[tuple[int, int, int], str], ...]
+
+
+def class_breaks(values: pd.Series, k: int = 5) -> list[float]:
+    """Upper bounds of ``k`` quantile classes, rounded to 2 significant digits and strictly rising."""
+    clean = values.dropna().astype("float64")
+    if clean.empty:
+        return []
+    qs = np.quantile(clean, np.linspace(0, 1, k + 1)[1:])
+    out: list[float] = []
+    for q in qs:
+        r = _round_sig(float(q))
+        if not out or r > out[-1]:
+            out.append(r)
+    if out[-1] < clean.max():
+        out[-1] = float(clean.max())
+    return out
+
+
+def _round_sig(x: float, digits: int = 2) -> float:
+    if x == 0 or not math.isfinite(x):
+        return x
+    return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+
+
+def classify(
+    values: pd.Series, breaks: Sequence[float], colors: Sequence[tuple[int, int, int]]
+) -> list[list[int]]:
+    """RGB colour per value: the first class whose upper bound holds it; grey for missing."""
+    idx = np.searchsorted(
+        np.asarray(breaks), values.to_numpy(dtype="float64", na_value=np.nan), side="left"
+    )
+    out = []
+    for v, i in zip(values, idx, strict=True):
+        out.append(list(NO_DATA) if pd.isna(v) else list(colors[min(int(i), len(colors) - 1)]))
+    return out
+
+
+def legend_for(metric: str, breaks: Sequence[float], lang: str) -> Legend:
+    """Legend entries for ``breaks`` (rates as percent, counts as integers)."""
+    colors = RATE_COLORS if metric in RATE_METRICS else VOLUME_COLORS
+    fmt = (
+        (lambda v: percent(v))
+        if metric in RATE_METRICS
+        else (lambda v: f"{v:,.0f}" if v >= 10 else f"{v:,.1f}")
+    )
+    items = []
+    low: float | None = None
+    for color, high in zip(
+        colors[-len(breaks) :] if len(breaks) < len(colors) else colors, breaks, strict=False
+    ):
+        label = f"≤ {fmt(high)}" if low is None else f"{fmt(low)} – {fmt(high)}"
+        items.append((color, label))
+        low = high
+    items.append((NO_DATA, t("legend_nodata", lang)))
+    return Legend(title=t(f"metric_{metric}", lang), items=tuple(items))
+
+
+def town_rows(
+    towns: gpd.GeoDataFrame,
+    measures: pd.DataFrame,
+    *,
+    metric: str,
+    lang: str,
+    selected: str | None = None,
+) -> tuple[list[dict], Legend]:
+    """PolygonLayer rows (one per polygon part) with colour and a ready Chinese/English tooltip."""
+    frame = towns[["code9", "geometry"]].merge(
+        measures, left_on="code9", right_on="town_code", how="inner"
+    )
+    values = frame[metric].astype("float64")
+    breaks = class_breaks(values)
+    colors = classify(values, breaks, RATE_COLORS if metric in RATE_METRICS else VOLUME_COLORS)
+    rows: list[dict] = []
+    for (_, rec), color in zip(frame.iterrows(), colors, strict=True):
+        tip = _town_tip(rec, metric, lang)
+        alpha = 235 if rec["town_code"] == selected else 200
+        for ring_set in _polygon_rings(rec.geometry):
+            rows.append(
+                {
+                    "polygon": ring_set,
+                    "fill": [*color, alpha],
+                    "line": [30, 30, 30, 255]
+                    if rec["town_code"] == selected
+                    else [255, 255, 255, 160],
+                    "width": 3 if rec["town_code"] == selected else 1,
+                    "tip": tip,
+                    "town_code": rec["town_code"],
+                }
+            )
+    return rows, legend_for(metric, breaks, lang)
+
+
+def _town_tip(rec: pd.Series, metric: str, lang: str) -> str:
+    lines = [
+        f"<b>{html.escape(str(rec['town_name']))}</b>",
+        f"{t('tt_district', lang)}：{html.escape(str(rec['district_name']))}",
+        f"{t('tt_volume', lang)}：{int(rec['volume']):,}",
+        f"{t('tt_rank', lang)}：{rec['rank']}",
+        f"{t('tt_mom', lang)}：{signed_percent(rec['mom'])}",
+    ]
+    if metric in RATE_METRICS:
+        lines.append(f"{t('metric_' + metric, lang)}：{percent(rec[metric])}")
+    elif metric == "per_10k" and pd.notna(rec.get("per_10k")):
+        lines.append(f"{t('metric_per_10k', lang)}：{rec['per_10k']:.1f}")
+    return "<br/>".join(lines)
+
+
+def _polygon_rings(geom: shapely.Geometry) -> list[list[list[list[float]]]]:
+    parts = geom.geoms if geom.geom_type == "MultiPolygon" else [geom]
+    out = []
+    for p in parts:
+        rings = [p.exterior, *p.interiors]
+        out.append([[[round(x, 5), round(y, 5)] for x, y in r.coords] for r in rings])
+    return out
+
+
+def density_rows(cells: pd.DataFrame, lang: str) -> list[dict]:
+    """H3HexagonLayer rows: hex id, colour by quantile class, tooltip."""
+    if cells.empty:
+        return []
+    breaks = class_breaks(cells["volume"])
+    colors = classify(cells["volume"], breaks, DENSITY_COLORS)
+    label = t("tt_cell", lang)
+    return [
+        {"hex": h, "fill": [*c, 190], "tip": f"{label}：{int(v):,}"}
+        for h, v, c in zip(cells["hex"], cells["volume"], colors, strict=True)
+    ]
+
+
+def district_label_rows(districts: gpd.GeoDataFrame) -> list[dict]:
+    """A label point per district (inside its polygon)."""
+    points = districts.geometry.representative_point()
+    return [
+        {"name": n, "position": [round(p.x, 5), round(p.y, 5)]}
+        for n, p in zip(districts["district_name"], points, strict=True)
+    ]
+
+
+def build_deck(
+    town_polys: list[dict],
+    districts: gpd.GeoDataFrame,
+    *,
+    density: list[dict] | None = None,
+    basemap: bool = False,
+    top_labels: list[dict] | None = None,
+) -> pdk.Deck:
+    """The map: towns (fill), optional hexagons, district outlines and labels.
+
+    Offline by default: ``map_provider=None`` draws no basemap tiles (the polygons are the base);
+    ``basemap=True`` adds CARTO's online light basemap.
+    """
+    layers = [
+        pdk.Layer(
+            "PolygonLayer",
+            id="towns",
+            data=town_polys,
+            get_polygon="polygon",
+            get_fill_color="fill",
+            get_line_color="line",
+            get_line_width="width",
+            line_width_units="pixels",
+            opacity=0.35 if density else 1.0,
+            pickable=True,
+            auto_highlight=True,
+            highlight_color=[0, 90, 200, 90],
+        )
+    ]
+    if density:
+        layers.append(
+            pdk.Layer(
+                "H3HexagonLayer",
+                id="density",
+                data=density,
+                get_hexagon="hex",
+                get_fill_color="fill",
+                extruded=False,
+                stroked=False,
+                pickable=True,
+            )
+        )
+    layers.append(
+        pdk.Layer(
+            "GeoJsonLayer",
+            id="districts",
+            data=districts[["district_name", "geometry"]].__geo_interface__,
+            stroked=True,
+            filled=False,
+            get_line_color=[60, 60, 60, 255],
+            get_line_width=2,
+            line_width_units="pixels",
+            pickable=False,
+        )
+    )
+    labels = district_label_rows(districts) + (top_labels or [])
+    layers.append(
+        pdk.Layer(
+            "TextLayer",
+            id="labels",
+            data=labels,
+            get_position="position",
+            get_text="name",
+            get_size=13,
+            get_color=[20, 20, 20, 255],
+            outline_width=3,
+            outline_color=[255, 255, 255, 230],
+            font_settings={"sdf": True},
+            font_family=FONT,
+            character_set="auto",
+            pickable=False,
+        )
+    )
+    kwargs = {"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=BEIJING_VIEW,
+        tooltip={"html": "{tip}", "style": {"fontSize": "13px", "fontFamily": FONT}},
+        **kwargs,
+    )
+
+
+def display_geometry(
+    frame: gpd.GeoDataFrame, tolerance: float = 0.0002, *, group: str = "district_code"
+) -> gpd.GeoDataFrame:
+    """A copy simplified for drawing (~20 m by default), shared edges kept within each ``group``."""
+    out = frame.copy()
+    for _, rows in out.groupby(group).groups.items():
+        geoms = shapely.coverage_simplify(out.loc[rows, "geometry"].values, tolerance)
+        out.loc[rows, "geometry"] = geoms
+    return out

@@ -1,0 +1,98 @@
+"""One settings object: every setting with its name, default and help; assumptions are marked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from heatmap.errors import HeatmapError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A named setting; ``assumption`` marks defaults not published in the sources (shown on screen)."""
+
+    name: str
+    default: Any
+    help_zh: str
+    help_en: str
+    assumption: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "volume_measure",
+        "dispatched",
+        "接诉量口径：dispatched=派单量（默认），accepted=受理量",
+        "Which volume counts: dispatched (default) or accepted requests",
+    ),
+    Setting(
+        "h3_resolution",
+        8,
+        "密度图六边形 H3 分辨率（7≈5 km²，8≈0.7 km²）",
+        "H3 resolution of the density layer",
+    ),
+    Setting(
+        "weight_response",
+        0.10,
+        "综合得分中响应率的权重",
+        "Weight of the response rate in the composite score",
+        assumption=True,
+    ),
+    Setting(
+        "weight_resolution",
+        0.45,
+        "综合得分中解决率的权重",
+        "Weight of the resolution rate in the composite score",
+        assumption=True,
+    ),
+    Setting(
+        "weight_satisfaction",
+        0.45,
+        "综合得分中满意率的权重",
+        "Weight of the satisfaction rate in the composite score",
+        assumption=True,
+    ),
+    Setting(
+        "governance_start",
+        "2019-05",
+        "治理类街乡镇起始月份",
+        "First month of the governance ranking",
+    ),
+    Setting(
+        "governance_top_n",
+        10,
+        "每月纳入治理类的街乡镇数（前 N 名）",
+        "Towns per month put under supervision",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Values of all settings; build with :func:`make_settings` so unknown keys are rejected."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in _BY_NAME:
+            raise HeatmapError(f"未知设置 {name!r} (unknown setting); known: {', '.join(_BY_NAME)}")
+        return self.values.get(name, _BY_NAME[name].default)
+
+
+def make_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Return settings with ``overrides`` applied; an unknown key is an error, not a silent default."""
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(_BY_NAME))
+    if unknown:
+        raise HeatmapError(
+            f"未知设置 {', '.join(unknown)} (unknown setting); expected one of: {', '.join(_BY_NAME)}"
+        )
+    if overrides.get("volume_measure", "dispatched") not in ("dispatched", "accepted"):
+        raise HeatmapError(
+            f"volume_measure 应为 dispatched 或 accepted，收到 {overrides['volume_measure']!r}"
+        )
+    return Settings(values=overrides)

@@ -1,0 +1,199 @@
+"""The embedded DuckDB store: canonical complaint records, monthly aggregates, and metadata."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from heatmap.errors import StoreError
+
+SCHEMA_VERSION = 1
+
+#: Canonical record layout: (column, DuckDB type, meaning). The README's data model is this table.
+RECORD_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("record_id", "VARCHAR NOT NULL", "工单编号, unique key"),
+    ("received_at", "TIMESTAMP NOT NULL", "受理时间 (Beijing local time)"),
+    ("month", "DATE NOT NULL", "first day of the received month"),
+    ("channel", "VARCHAR", "来电渠道 (phone, web, WeChat, app …)"),
+    ("request_type", "VARCHAR", "诉求类型: 咨询/求助/投诉/举报/建议"),
+    ("theme", "VARCHAR", "主题 (taxonomy theme)"),
+    ("problem", "VARCHAR", "问题 (taxonomy problem; 其他 when unclassified)"),
+    ("text", "VARCHAR", "诉求内容 (free text, personal data removed)"),
+    ("district_code", "VARCHAR", "所属区 6-digit code"),
+    ("district_name", "VARCHAR", "所属区 name"),
+    ("town_code", "VARCHAR", "街乡镇 9-digit code (NULL when unassigned)"),
+    ("town_name", "VARCHAR", "街乡镇 official name"),
+    ("address", "VARCHAR", "详细地址"),
+    ("lon", "DOUBLE", "longitude, WGS84 (converted)"),
+    ("lat", "DOUBLE", "latitude, WGS84 (converted)"),
+    ("src_crs", "VARCHAR", "coordinate system of the source: wgs84 / gcj02 / bd09 / NULL"),
+    ("dispatched", "BOOLEAN NOT NULL", "派单: handed to a unit"),
+    ("responded", "BOOLEAN NOT NULL", "响应: unit responded in time"),
+    ("evaluated", "BOOLEAN NOT NULL", "回访: caller reached in the callback survey"),
+    ("resolved", "BOOLEAN NOT NULL", "解决 (of evaluated)"),
+    ("satisfied", "BOOLEAN NOT NULL", "满意 (of evaluated)"),
+    (
+        "assign_method",
+        "VARCHAR NOT NULL",
+        "how the town was assigned: code / name / point / address / none",
+    ),
+    ("h3", "UBIGINT", "H3 cell of the point at the store's density resolution"),
+    ("source", "VARCHAR NOT NULL", "file or generator the record came from"),
+)
+
+_COUNTS = ("accepted", "dispatched", "responded", "evaluated", "resolved", "satisfied")
+
+_DDL = [
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS records ("
+    + ", ".join(f"{name} {kind}" for name, kind, _ in RECORD_COLUMNS)
+    + ")",
+    """CREATE TABLE IF NOT EXISTS towns (
+        town_code VARCHAR PRIMARY KEY, town_name VARCHAR, district_code VARCHAR,
+        district_name VARCHAR, kind VARCHAR, population DOUBLE)""",
+    """CREATE TABLE IF NOT EXISTS agg_town_month (
+        month DATE, district_code VARCHAR, town_code VARCHAR, theme VARCHAR, problem VARCHAR,
+        accepted BIGINT, dispatched BIGINT, responded BIGINT, evaluated BIGINT,
+        resolved BIGINT, satisfied BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS agg_cell_month (
+        month DATE, district_code VARCHAR, town_code VARCHAR, theme VARCHAR, problem VARCHAR,
+        h3 UBIGINT, accepted BIGINT, dispatched BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        source VARCHAR, line BIGINT, reason VARCHAR, raw VARCHAR, loaded_at TIMESTAMP)""",
+]
+
+
+def connect(path: str | os.PathLike[str], *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (and when writable, initialise) the store at ``path``."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise StoreError(
+            f"数据库文件不存在: {path} (store not found). Build the demo with "
+            f"`python -m heatmap demo --db {path}` or set HEATMAP_DB."
+        )
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        init_schema(con)
+    _check_version(con, path)
+    return con
+
+
+def init_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables when absent and record the schema version."""
+    for statement in _DDL:
+        con.execute(statement)
+    con.execute(
+        "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
+        [str(SCHEMA_VERSION)],
+    )
+
+
+def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException as exc:
+        raise StoreError(
+            f"{path} 不是本系统的数据库 (no meta table); rebuild it with `python -m heatmap demo`"
+        ) from exc
+    if row is None or int(row[0]) != SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} 的结构版本为 {row[0] if row else '无'}，本程序需要 {SCHEMA_VERSION} "
+            "(schema version mismatch); rebuild the store."
+        )
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, **values: Any) -> None:
+    """Store key/value metadata (values JSON-encoded)."""
+    for key, value in values.items():
+        con.execute(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, json.dumps(value, ensure_ascii=False)],
+        )
+
+
+def get_meta(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """All metadata as a dict (JSON-decoded where possible)."""
+    out: dict[str, Any] = {}
+    for key, value in con.execute("SELECT key, value FROM meta").fetchall():
+        try:
+            out[key] = json.loads(value)
+        except (TypeError, json.JSONDecodeError):
+            out[key] = value
+    return out
+
+
+def replace_towns(con: duckdb.DuckDBPyConnection, towns: pd.DataFrame) -> None:
+    """Replace the town reference table (town_code, town_name, district_code, district_name, kind, population)."""
+    frame = towns.reindex(
+        columns=["town_code", "town_name", "district_code", "district_name", "kind", "population"]
+    )
+    con.execute("DELETE FROM towns")
+    con.register("_towns", frame)
+    try:
+        con.execute("INSERT INTO towns SELECT * FROM _towns")
+    finally:
+        con.unregister("_towns")
+
+
+def append_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> None:
+    """Append canonical records (columns of :data:`RECORD_COLUMNS`, in any order)."""
+    names = [name for name, _, _ in RECORD_COLUMNS]
+    missing = sorted(set(names) - set(records.columns))
+    if missing:
+        raise StoreError(
+            f"记录缺少字段 {missing} (records lack canonical columns); expected {names}"
+        )
+    con.register("_incoming", records[names])
+    try:
+        con.execute(f"INSERT INTO records SELECT {', '.join(names)} FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+
+
+def refresh_aggregates(con: duckdb.DuckDBPyConnection, months: Iterable[str] | None = None) -> None:
+    """Rebuild the monthly aggregates for ``months`` ('YYYY-MM'), or for every month when None."""
+    where, params = _month_filter(months)
+    sums = ", ".join(
+        ["count(*) AS accepted"] + [f"count(*) FILTER (WHERE {c}) AS {c}" for c in _COUNTS[1:]]
+    )
+    con.execute(f"DELETE FROM agg_town_month {where}", params)
+    con.execute(
+        f"""INSERT INTO agg_town_month
+        SELECT month, district_code, town_code, theme, problem, {sums}
+        FROM records {where} GROUP BY ALL""",
+        params,
+    )
+    con.execute(f"DELETE FROM agg_cell_month {where}", params)
+    con.execute(
+        f"""INSERT INTO agg_cell_month
+        SELECT month, district_code, town_code, theme, problem, h3,
+               count(*) AS accepted, count(*) FILTER (WHERE dispatched) AS dispatched
+        FROM records {where} {"AND" if where else "WHERE"} h3 IS NOT NULL GROUP BY ALL""",
+        params,
+    )
+
+
+def _month_filter(months: Iterable[str] | None) -> tuple[str, list[Any]]:
+    if months is None:
+        return "", []
+    firsts = sorted({f"{m}-01" for m in months})
+    if not firsts:
+        return "WHERE false", []
+    return "WHERE month IN (" + ", ".join("CAST(? AS DATE)" for _ in firsts) + ")", list(firsts)
+
+
+def record_count(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT count(*) FROM records").fetchone()
+    return int(row[0]) if row else 0
+
+
+def column_names() -> Sequence[str]:
+    return [name for name, _, _ in RECORD_COLUMNS]
