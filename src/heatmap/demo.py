@@ -116,7 +116,7 @@ def months() -> list[str]:
 def monthly_totals(scale: float = 1.0) -> pd.DataFrame:
     """Accepted, dispatched and COVID-rule requests per month at ``scale`` (1 = the real volume)."""
     rows = []
-    for i, month in enumerate(months()):
+    for month in months():
         year, mo = int(month[:4]), int(month[5:])
         share = _month_weights(year)[mo - 1]
         ref_year = 2021 if month == "2021-12" else year
@@ -124,7 +124,6 @@ def monthly_totals(scale: float = 1.0) -> pd.DataFrame:
         rows.append(
             {
                 "month": month,
-                "index": i,
                 "accepted": _ACCEPTED[ref_year] * ref_share,
                 "dispatched": _DISPATCHED[ref_year] * ref_share,
                 "covid": _COVID_BY_MONTH.get(month, 0.0),
@@ -180,9 +179,12 @@ def build_demo(
     con = store.connect(tmp)
     try:
         store.replace_towns(con, towns)
-        for row in totals.itertuples():
-            report(row.index / N_MONTHS, f"生成 {row.month} 演示数据 / generating {row.month}")
-            raw = model.month_records(row.month, row.index, row.dispatched, row.accepted, row.covid)
+        for i, month in enumerate(totals["month"]):
+            report(i / N_MONTHS, f"生成 {month} 演示数据 / generating {month}")
+            row = totals.iloc[i]
+            raw = model.month_records(
+                month, i, int(row["dispatched"]), int(row["accepted"]), int(row["covid"])
+            )
             store.append_records(
                 con,
                 canonicalize(

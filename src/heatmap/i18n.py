@@ -53,7 +53,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "density_res": ("六边形大小", "Hexagon size"),
     "density_fine": ("细（约 0.7 km²）", "Fine (~0.7 km²)"),
     "density_coarse": ("粗（约 5 km²）", "Coarse (~5 km²)"),
-    "basemap": ("在线底图（需联网，默认关闭）", "Online basemap (needs internet; off by default)"),
+    "basemap": ("在线底图（需联网）", "Online basemap (internet)"),
+    "hex_count": ("六边形个数：{n:,}", "Hexagons: {n:,}"),
+    "rank_labels": (
+        "图上标注接诉量前十名（排名 名称）",
+        "The map labels the top ten by volume (rank, name)",
+    ),
     "volume_measure": ("接诉量口径", "Volume counts"),
     "measure_dispatched": ("派单量", "Dispatched"),
     "measure_accepted": ("受理量", "Accepted"),

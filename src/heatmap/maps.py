@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 import shapely
+from pydeck.bindings.json_tools import default_serialize
 
 from heatmap.i18n import percent, signed_percent, t
 
@@ -21,8 +23,21 @@ RATE_COLORS = ((255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184),
 DENSITY_COLORS = ((254, 235, 226), (251, 180, 185), (247, 104, 161), (197, 27, 138), (122, 1, 119))
 NO_DATA = (220, 220, 220)
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
-BEIJING_VIEW = pdk.ViewState(latitude=40.2, longitude=116.4, zoom=7.6, min_zoom=6, max_zoom=14)
+BEIJING_VIEW = pdk.ViewState(latitude=40.15, longitude=116.45, zoom=8.0, min_zoom=6, max_zoom=14)
 RATE_METRICS = ("response_rate", "resolution_rate", "satisfaction_rate")
+
+
+class CompactDeck(pdk.Deck):  # type: ignore[misc]
+    """A Deck whose JSON has no indentation or ASCII escapes (pydeck's is ~3x larger)."""
+
+    def to_json(self) -> str:
+        return json.dumps(
+            self,
+            sort_keys=True,
+            default=default_serialize,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
 
 
 @dataclass(frozen=True)
@@ -164,7 +179,7 @@ def district_label_rows(districts: gpd.GeoDataFrame) -> list[dict]:
     """A label point per district (inside its polygon)."""
     points = districts.geometry.representative_point()
     return [
-        {"name": n, "position": [round(p.x, 5), round(p.y, 5)]}
+        {"name": n, "position": [round(p.x, 5), round(p.y, 5)], "size": 15}
         for n, p in zip(districts["district_name"], points, strict=True)
     ]
 
@@ -176,6 +191,7 @@ def build_deck(
     density: list[dict] | None = None,
     basemap: bool = False,
     top_labels: list[dict] | None = None,
+    view: pdk.ViewState | None = None,
 ) -> pdk.Deck:
     """The map: towns (fill), optional hexagons, district outlines and labels.
 
@@ -191,7 +207,7 @@ def build_deck(
             get_fill_color="fill",
             get_line_color="line",
             get_line_width="width",
-            line_width_units="pixels",
+            line_width_units=pdk.types.String("pixels"),
             opacity=0.35 if density else 1.0,
             pickable=True,
             auto_highlight=True,
@@ -220,7 +236,7 @@ def build_deck(
             filled=False,
             get_line_color=[60, 60, 60, 255],
             get_line_width=2,
-            line_width_units="pixels",
+            line_width_units=pdk.types.String("pixels"),
             pickable=False,
         )
     )
@@ -232,22 +248,38 @@ def build_deck(
             data=labels,
             get_position="position",
             get_text="name",
-            get_size=13,
+            get_size="size",
             get_color=[20, 20, 20, 255],
             outline_width=3,
             outline_color=[255, 255, 255, 230],
             font_settings={"sdf": True},
-            font_family=FONT,
-            character_set="auto",
+            font_family=pdk.types.String(FONT),
+            character_set=pdk.types.String("auto"),
             pickable=False,
         )
     )
     kwargs = {"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}
-    return pdk.Deck(
+    return CompactDeck(
         layers=layers,
-        initial_view_state=BEIJING_VIEW,
+        initial_view_state=view or BEIJING_VIEW,
         tooltip={"html": "{tip}", "style": {"fontSize": "13px", "fontFamily": FONT}},
         **kwargs,
+    )
+
+
+def view_for(
+    bounds: Sequence[float], *, width_px: int = 1000, height_px: int = 620
+) -> pdk.ViewState:
+    """A view that fits ``bounds`` (minx, miny, maxx, maxy in degrees) into the map's pixel size."""
+    minx, miny, maxx, maxy = bounds
+    lat = (miny + maxy) / 2
+    span_x = max(maxx - minx, 0.01) * 1.1
+    span_y = max(maxy - miny, 0.01) * 1.1
+    zoom_x = math.log2(width_px * 360 / (512 * span_x))  # deck.gl: 512 px world at zoom 0
+    zoom_y = math.log2(height_px * 360 / (512 * span_y / math.cos(math.radians(lat))))
+    zoom = max(min(zoom_x, zoom_y, 13.0), 6.0)
+    return pdk.ViewState(
+        latitude=lat, longitude=(minx + maxx) / 2, zoom=round(zoom, 2), min_zoom=6, max_zoom=14
     )
 
 

@@ -143,10 +143,10 @@ def summary(
     prev = out["previous_volume"] or 0
     out["mom"] = (int(out["volume"] or 0) - prev) / prev if prev else None
     where, params = where_clause(filters, scope=scope)
-    row = con.execute(
+    missing = con.execute(
         f"SELECT sum({measure}) FROM agg_town_month {where} AND town_code IS NULL", params
     ).fetchone()
-    out["unassigned"] = int(row[0] or 0) if row else 0
+    out["unassigned"] = int(missing[0] or 0) if missing else 0
     return out
 
 
@@ -169,7 +169,7 @@ def density(
         return pd.DataFrame({"hex": pd.Series(dtype="object"), "volume": pd.Series(dtype="int64")})
     if resolution is not None:
         frame["h3"] = coarsen(frame["h3"], resolution)
-        frame = frame.groupby("h3", as_index=False)["volume"].sum()
+        frame = frame.groupby("h3", as_index=False).agg(volume=("volume", "sum"))
     frame["hex"] = cell_hex(frame["h3"])
     return frame[["hex", "volume"]].sort_values("volume", ascending=False).reset_index(drop=True)
 

@@ -38,8 +38,8 @@ def canonicalize(
     frame["town_code"], frame["assign_method"] = _assign(frame["town_code"], lon, lat, towns, index)
     frame = _attach_names(frame, towns)
     frame["month"] = frame["received_at"].dt.to_period("M").dt.to_timestamp()
-    frame["h3"] = points_to_cells(lon, lat, h3_resolution)
-    frame.loc[frame["h3"] == 0, "h3"] = np.nan
+    cells = points_to_cells(lon, lat, h3_resolution)
+    frame["h3"] = pd.arrays.IntegerArray(cells, mask=cells == 0)  # UInt64, null without a point
     frame["source"] = source
     return frame[list(column_names())]
 

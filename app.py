@@ -1,0 +1,22 @@
+"""Router: page config, the page list (Chinese or English titles), and run the chosen page."""
+
+import streamlit as st
+
+from heatmap.i18n import t
+from ui.frame import current_lang
+
+st.set_page_config(page_title="12345 诉求热力图", page_icon="🗺️", layout="wide")
+lang = current_lang()
+pages = [
+    st.Page(
+        "pages/heatmap.py",
+        title=t("page_heatmap", lang),
+        icon=":material/map:",
+        url_path="map",
+        default=True,
+    ),
+    st.Page(
+        "pages/about.py", title=t("page_about", lang), icon=":material/info:", url_path="notes"
+    ),
+]
+st.navigation(pages).run()

@@ -1,0 +1,90 @@
+"""The app as a whole, in headless Debian Chromium: the map canvas and the Chinese title appear, offline."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from heatmap.demo import build_demo
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+sys.path.insert(0, str(ROOT / "scripts"))
+from screenshot import CHROMIUM_ARGS  # noqa: E402
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason="Debian chromium is not installed (scripts/test.sh installs it)",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    db = tmp_path_factory.mktemp("browser") / "demo.duckdb"
+    build_demo(db, scale=0.003, seed=5)
+    port = _free_port()
+    env = {**os.environ, "HEATMAP_DB": str(db)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("streamlit did not answer on its health endpoint within 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_map_canvas_and_chinese_title_offline(server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("request", lambda r: outside.append(r.url) if _leaves_localhost(r.url) else None)
+        page.goto(f"{server}/?from=2020-09&to=2020-09", wait_until="domcontentloaded")
+        page.get_by_text("2020-09 北京市各街乡镇接诉量").wait_for(timeout=60_000)
+        canvas = page.locator("canvas").first
+        canvas.wait_for(timeout=60_000)
+        box = canvas.bounding_box()
+        assert box is not None and box["width"] > 400 and box["height"] > 300
+        assert page.get_by_text("示意边界（非官方）").first.is_visible()
+        page.wait_for_timeout(2000)
+        page.screenshot(path=str(tmp_path / "heatmap.png"))
+        browser.close()
+    assert outside == [], f"the app fetched from outside this machine: {outside}"
+
+
+def _leaves_localhost(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    return url.startswith(("http", "ws")) and host not in ("localhost", "127.0.0.1")

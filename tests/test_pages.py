@@ -1,0 +1,112 @@
+"""AppTest per page: each page renders on a small demo store, in Chinese and English, and reacts to filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from heatmap.demo import build_demo
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def page_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("pages") / "demo.duckdb"
+    build_demo(db, scale=0.003, seed=11)
+    return db
+
+
+@pytest.fixture
+def app_env(page_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HEATMAP_DB", str(page_db))
+    monkeypatch.delenv("HEATMAP_SCOPE", raising=False)
+    return page_db
+
+
+def _run(path: str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _texts(at: AppTest) -> str:
+    parts = (
+        [e.value for e in at.subheader]
+        + [e.value for e in at.caption]
+        + [e.value for e in at.markdown]
+    )
+    return "\n".join(str(p) for p in parts)
+
+
+def test_heatmap_page_renders_latest_month_in_chinese(app_env: Path) -> None:
+    at = _run("pages/heatmap.py")
+    assert not at.exception
+    assert at.subheader[0].value == "2021-12 北京市各街乡镇接诉量"
+    text = _texts(at)
+    assert "示意边界（非官方）" in text
+    assert "演示数据（合成）" in text
+    assert len(at.get("deck_gl_json_chart")) == 1
+
+
+def test_heatmap_page_follows_month_and_url(app_env: Path) -> None:
+    at = _run("pages/heatmap.py", **{"from": "2020-09", "to": "2020-09"})
+    assert at.subheader[0].value.startswith("2020-09")
+    at.selectbox(key="f_month").select("2019-05").run()
+    assert at.subheader[0].value.startswith("2019-05")
+    assert at.query_params["from"] == "2019-05"
+
+
+def test_heatmap_page_in_english(app_env: Path) -> None:
+    at = _run("pages/heatmap.py", lang="en", **{"from": "2020-09", "to": "2020-09"})
+    assert not at.exception
+    assert at.subheader[0].value == "Volume by street/township, Beijing, 2020-09"
+    assert "Approximate boundaries (not official)" in _texts(at)
+
+
+def test_heatmap_page_town_selection_shows_trend_and_problems(app_env: Path) -> None:
+    at = _run("pages/heatmap.py", **{"from": "2020-09", "to": "2020-09"})
+    box = at.selectbox(key="selected_town")
+    town = box.options[1]
+    box.select_index(1).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2
+    assert any(town in c.value for c in at.caption)
+
+
+def test_heatmap_page_bad_url_values_are_reported_not_fatal(app_env: Path) -> None:
+    at = _run("pages/heatmap.py", **{"from": "2030-01", "d": "999999"})
+    assert not at.exception
+    assert at.subheader[0].value.startswith("2021-12")
+    assert any("2030-01" in w.value for w in at.warning)
+
+
+def test_heatmap_page_rates_and_missing_population(app_env: Path) -> None:
+    at = _run("pages/heatmap.py", **{"from": "2020-09", "to": "2020-09"})
+    at.selectbox(key="metric").select("per_10k").run()
+    assert any("人口" in i.value for i in at.info)
+    at.selectbox(key="metric").select("satisfaction_rate").run()
+    assert at.subheader[0].value == "2020-09 北京市各街乡镇满意率"
+
+
+def test_heatmap_page_district_filter(app_env: Path) -> None:
+    at = _run("pages/heatmap.py", **{"from": "2020-09", "to": "2020-09", "d": "110102"})
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert set(table["区"]) == {"西城区"}
+
+
+def test_about_page(app_env: Path) -> None:
+    at = _run("pages/about.py")
+    assert not at.exception
+    assert at.header[0].value == "数据说明"
+    assert "示意边界（非官方）" in "\n".join(i.value for i in at.info)
+
+
+def test_app_router_runs_default_page(app_env: Path) -> None:
+    at = _run("app.py")
+    assert not at.exception
+    assert at.subheader[0].value.startswith("2021-12")

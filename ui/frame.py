@@ -1,0 +1,222 @@
+"""The shared frame of every page: language, store handle, sidebar filters mirrored in the URL, notices."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import streamlit as st
+
+from heatmap import paths, queries, store
+from heatmap.demo import build_demo
+from heatmap.errors import HeatmapError
+from heatmap.filters import Filters, from_query_params, to_query_params
+from heatmap.geography import BoundarySet, load_boundary_set
+from heatmap.i18n import t
+from heatmap.taxonomy import Taxonomy, load_taxonomy
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a page needs: language, connection, filters, settings and the data's provenance."""
+
+    lang: str
+    db: str
+    filters: Filters
+    measure: str
+    scope: tuple[str, ...] | None
+    meta: dict[str, Any]
+    boundaries: BoundarySet
+    taxonomy: Taxonomy
+
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of the shared read-only connection (one per script run and thread)."""
+        return _connection(self.db).cursor()
+
+
+def current_lang() -> str:
+    """'zh' or 'en', from the session or the URL (default Chinese)."""
+    if "lang" not in st.session_state:
+        st.session_state["lang"] = "en" if st.query_params.get("lang") == "en" else "zh"
+    return str(st.session_state["lang"])
+
+
+def page_frame() -> Context:
+    """Render the sidebar (language, filters, notices) and return the page's context."""
+    lang = _language_toggle()
+    db = _ensure_store(lang)
+    con = _connection(db).cursor()
+    meta = store.get_meta(con)
+    scope = _scope()
+    filters, measure = _sidebar_filters(con, lang, scope, db)
+    boundaries = load_boundary_set(meta.get("boundary_set", "demo_townships_2023"))
+    _provenance(meta, boundaries, lang)
+    return Context(lang, db, filters, measure, scope, meta, boundaries, _taxonomy())
+
+
+def _language_toggle() -> str:
+    lang = current_lang()
+    st.sidebar.radio(
+        t("language", lang), options=["zh", "en"], key="lang", horizontal=True,
+        format_func=lambda v: "中文" if v == "zh" else "English",
+    )  # fmt: skip
+    return str(st.session_state["lang"])
+
+
+def _ensure_store(lang: str) -> str:
+    db = paths.db_path()
+    if not db.exists():
+        if (
+            os.environ.get("HEATMAP_DB")
+            and Path(os.environ["HEATMAP_DB"]) != paths.DEFAULT_DB
+            and not os.environ.get("HEATMAP_BUILD_DEMO")
+        ):
+            st.error(t("error_store", lang, error=f"{db} 不存在"))
+            st.stop()
+        bar = st.progress(0.0, text=t("building_demo", lang))
+        counts = build_demo(db, progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
+        bar.empty()
+        st.toast(t("built_demo", lang, records=counts["records"]))
+    return str(db)
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(db: str) -> duckdb.DuckDBPyConnection:
+    return store.connect(db, read_only=True)
+
+
+@st.cache_resource(show_spinner=False)
+def _taxonomy() -> Taxonomy:
+    return load_taxonomy()
+
+
+@st.cache_data(show_spinner=False)
+def _choices(db: str, scope: tuple[str, ...] | None) -> Any:
+    con = _connection(db).cursor()
+    return queries.choices(con, scope=scope), queries.towns(con, scope=scope)
+
+
+def _scope() -> tuple[str, ...] | None:
+    """District codes this server may show (``HEATMAP_SCOPE``, comma-separated); None = all."""
+    raw = os.environ.get("HEATMAP_SCOPE", "").strip()
+    return tuple(v for v in raw.split(",") if v) if raw else None
+
+
+def _sidebar_filters(
+    con: duckdb.DuckDBPyConnection, lang: str, scope: tuple[str, ...] | None, db: str
+) -> tuple[Filters, str]:
+    choices, town_ref = _choices(db, scope)
+    if not choices.months:
+        st.error(t("no_data", lang))
+        st.stop()
+    if "f_init" not in st.session_state:
+        _seed_widgets(choices)
+    side = st.sidebar
+    side.header(t("filters", lang))
+    months = list(choices.months)
+    if side.toggle(t("month_range", lang), key="f_range"):
+        start, end = side.select_slider(t("month", lang), options=months, key="f_months")
+    else:
+        start = end = side.selectbox(t("month", lang), options=months[::-1], key="f_month")
+    names = dict(zip(town_ref["district_code"], town_ref["district_name"], strict=False))
+    town_names = dict(zip(town_ref["town_code"], town_ref["town_name"], strict=True))
+    districts = side.multiselect(
+        t("district", lang), options=list(choices.districts), key="f_districts",
+        format_func=lambda c: names.get(c, c), placeholder=t("all", lang),
+    )  # fmt: skip
+    town_options = [c for c, d in choices.towns.items() if not districts or d in districts]
+    st.session_state["f_towns"] = [
+        c for c in st.session_state.get("f_towns", []) if c in town_options
+    ]
+    towns = side.multiselect(
+        t("town", lang), options=town_options, key="f_towns",
+        format_func=lambda c: f"{town_names.get(c, c)}（{names.get(choices.towns[c], '')}）",
+        placeholder=t("all", lang),
+    )  # fmt: skip
+    tax = _taxonomy()
+
+    def label(v: str | None) -> str:
+        return t("all", lang) if v is None else (v if lang == "zh" else tax.english(v))
+
+    theme = side.selectbox(
+        t("theme", lang),
+        options=[None, *choices.themes],
+        key="f_theme",
+        format_func=label,
+        placeholder=t("all", lang),
+    )
+    problem_options = [
+        None,
+        *[p for p, th in choices.problems.items() if theme is None or th == theme],
+    ]
+    if st.session_state.get("f_problem") not in problem_options:
+        st.session_state["f_problem"] = None
+    problem = side.selectbox(
+        t("problem", lang),
+        options=problem_options,
+        key="f_problem",
+        format_func=label,
+        placeholder=t("all", lang),
+    )
+    measure = side.radio(
+        t("volume_measure", lang), options=["dispatched", "accepted"], key="f_measure", horizontal=True,
+        format_func=lambda v: t(f"measure_{v}", lang),
+    )  # fmt: skip
+    filters = Filters(str(start), str(end), tuple(districts), tuple(towns), theme, problem)
+    _write_url(filters, lang, measure)
+    return filters, str(measure)
+
+
+def _seed_widgets(choices: Any) -> None:
+    """First run of a session: widgets start from the URL (a copied link reopens the same view)."""
+    params = {k: st.query_params.get(k) for k in st.query_params}
+    filters, dropped = from_query_params(params, choices)
+    st.session_state.update(
+        f_init=True,
+        f_range=filters.is_range,
+        f_month=filters.month_to,
+        f_months=(filters.month_from, filters.month_to),
+        f_districts=list(filters.districts),
+        f_towns=list(filters.towns),
+        f_theme=filters.theme,
+        f_problem=filters.problem,
+        f_measure="accepted" if params.get("measure") == "accepted" else "dispatched",
+        f_dropped=dropped,
+    )
+
+
+def _write_url(filters: Filters, lang: str, measure: str) -> None:
+    wanted = to_query_params(filters)
+    if lang == "en":
+        wanted["lang"] = "en"
+    if measure != "dispatched":
+        wanted["measure"] = measure
+    for key in ("town", "metric"):
+        if key in st.query_params:
+            wanted[key] = st.query_params[key]
+    if {k: st.query_params.get(k) for k in st.query_params} != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def _provenance(meta: dict[str, Any], boundaries: BoundarySet, lang: str) -> None:
+    side = st.sidebar
+    side.divider()
+    if meta.get("synthetic"):
+        side.warning(t("demo_note", lang), icon="⚠️")
+    if boundaries.approximate:
+        side.caption(
+            f"{boundaries.notice(lang)}：{boundaries.meta.get('title_zh' if lang == 'zh' else 'title_en', '')}"
+        )
+    side.caption(f"{t('vintage', lang)}：{meta.get('vintage', '—')}")
+    if st.session_state.get("f_dropped"):
+        st.warning(t("dropped_params", lang, items="、".join(st.session_state["f_dropped"])))
+        st.session_state["f_dropped"] = []
+
+
+def show_error(exc: HeatmapError, lang: str) -> None:
+    """A domain error as a Chinese message; the page stops there."""
+    st.error(str(exc))
+    st.stop()

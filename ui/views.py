@@ -1,0 +1,201 @@
+"""Cached query wrappers and small renderers shared by pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from heatmap import queries
+from heatmap.filters import Filters
+from heatmap.geography import load_boundary_set, load_districts
+from heatmap.i18n import percent, signed_percent, t
+from heatmap.maps import Legend, display_geometry
+from heatmap.settings import SETTINGS
+from heatmap.store import RECORD_COLUMNS
+from ui.frame import Context, _connection
+
+Scope = tuple[str, ...] | None
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def town_measures(db: str, f: Filters, measure: str, scope: Scope) -> pd.DataFrame:
+    return queries.town_measures(_connection(db).cursor(), f, measure=measure, scope=scope)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def density(db: str, f: Filters, measure: str, resolution: int, scope: Scope) -> pd.DataFrame:
+    return queries.density(
+        _connection(db).cursor(), f, measure=measure, resolution=resolution, scope=scope
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def summary(db: str, f: Filters, measure: str, scope: Scope) -> dict[str, Any]:
+    return queries.summary(_connection(db).cursor(), f, measure=measure, scope=scope)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def town_trend(db: str, town: str, f: Filters, measure: str, scope: Scope) -> pd.DataFrame:
+    return queries.town_trend(_connection(db).cursor(), town, f, measure=measure, scope=scope)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def town_problems(db: str, town: str, f: Filters, measure: str, scope: Scope) -> pd.DataFrame:
+    return queries.town_problems(_connection(db).cursor(), town, f, measure=measure, scope=scope)
+
+
+@st.cache_resource(show_spinner=False)
+def display_towns(name: str) -> gpd.GeoDataFrame:
+    return display_geometry(load_boundary_set(name).frame)
+
+
+@st.cache_resource(show_spinner=False)
+def display_districts() -> gpd.GeoDataFrame:
+    return load_districts(display=True)
+
+
+def top_labels(geoms: gpd.GeoDataFrame, measures: pd.DataFrame, n: int = 10) -> list[dict]:
+    """Name labels for the view's top ``n`` towns by volume (at a point inside each)."""
+    top = measures.nsmallest(n, "rank")
+    points = geoms.set_index("code9").geometry.representative_point()
+    return [
+        {
+            "name": f"{r.rank} {r.town_name}",
+            "position": [round(points[r.town_code].x, 5), round(points[r.town_code].y, 5)],
+            "size": 12,
+        }
+        for r in top.itertuples()
+        if r.town_code in points.index and r.volume > 0
+    ]
+
+
+def picked_town(event: Any) -> str | None:
+    """The town code clicked on the map, if any."""
+    try:
+        objects = event.selection.objects
+    except AttributeError:
+        return None
+    for obj in (objects or {}).get("towns", []):
+        if obj.get("town_code"):
+            return str(obj["town_code"])
+    return None
+
+
+def notice_line(ctx: Context) -> None:
+    """Source, vintage and the approximation / synthetic notices, right under a title."""
+    parts = []
+    if ctx.meta.get("synthetic"):
+        parts.append(t("demo_badge", ctx.lang))
+    if ctx.boundaries.approximate:
+        parts.append(ctx.boundaries.notice(ctx.lang) or "")
+    volume = t(f"measure_{ctx.measure}", ctx.lang)
+    parts.append(f"{t('volume_measure', ctx.lang)}：{volume}")
+    st.caption(" ｜ ".join(p for p in parts if p))
+
+
+def kpis(overview: dict[str, Any], lang: str) -> None:
+    cols = st.columns(5)
+    cols[0].metric(
+        t("kpi_volume", lang),
+        f"{overview['volume']:,}",
+        signed_percent(overview["mom"]),
+        delta_color="inverse",
+    )
+    for col, rate, key in (
+        (cols[1], "response_rate", "kpi_response"),
+        (cols[2], "resolution_rate", "kpi_resolution"),
+        (cols[3], "satisfaction_rate", "kpi_satisfaction"),
+    ):
+        now, before = overview[rate], overview[f"previous_{rate}"]
+        delta = None if now is None or before is None else f"{(now - before) * 100:+.1f} pt"
+        col.metric(t(key, lang), percent(now), delta)
+    cols[4].metric(t("kpi_unassigned", lang), f"{overview['unassigned']:,}")
+
+
+def legend(legend: Legend, lang: str) -> None:
+    """The map legend as coloured swatches."""
+    rows = "".join(
+        f'<div style="display:flex;align-items:center;margin:3px 0">'
+        f'<span style="display:inline-block;width:18px;height:14px;background:rgb{tuple(c)};'
+        f'border:1px solid #999;margin-right:6px"></span><span style="font-size:13px">{label}</span></div>'
+        for c, label in legend.items
+    )
+    colon = "：" if lang == "zh" else ": "
+    st.markdown(f"**{t('legend', lang)}{colon}{legend.title}**<br/>{rows}", unsafe_allow_html=True)
+
+
+def ranking_table(measures: pd.DataFrame, lang: str, n: int = 30) -> None:
+    top = measures.nsmallest(n, "rank")
+    table = pd.DataFrame(
+        {
+            t("col_rank", lang): top["rank"],
+            t("col_town", lang): top["town_name"],
+            t("col_district", lang): top["district_name"],
+            t("col_volume", lang): top["volume"],
+            t("col_mom", lang): top["mom"].map(signed_percent),
+            t("col_response", lang): top["response_rate"].map(percent),
+            t("col_resolution", lang): top["resolution_rate"].map(percent),
+            t("col_satisfaction", lang): top["satisfaction_rate"].map(percent),
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+def about(ctx: Context) -> None:
+    """The provenance page body."""
+    zh = ctx.lang == "zh"
+    meta = ctx.meta
+    if meta.get("synthetic"):
+        st.warning(t("demo_note", ctx.lang))
+        st.markdown(
+            (f"- 随机种子 `{meta.get('seed')}`，规模 `{meta.get('scale')}`（1 = 真实量级，约 1,300 万条派单）\n"
+             "- 校准依据：2019—2021 年公开报道的受理量、派单量、解决率与满意率，以及被点名的治理类街乡镇\n"
+             "- 生成命令：`python -m heatmap demo --db data/demo.duckdb --scale 0.05 --seed 20190501`")
+            if zh else
+            (f"- Seed `{meta.get('seed')}`, scale `{meta.get('scale')}` (1 = the real volume, ~13 M dispatched)\n"
+             "- Calibrated to published 2019–2021 accepted/dispatched volumes, resolution and satisfaction "
+             "rates, and the governance-type towns the reports name\n"
+             "- Command: `python -m heatmap demo --db data/demo.duckdb --scale 0.05 --seed 20190501`")
+        )  # fmt: skip
+    b = ctx.boundaries
+    st.subheader("边界数据" if zh else "Boundaries")
+    if b.approximate:
+        st.info(f"{b.notice(ctx.lang)}：{b.meta.get('title_zh' if zh else 'title_en', b.name)}")
+    st.markdown(
+        f"- {b.meta.get('source', '')}\n- {b.meta.get('vintage', '')}\n- CRS: {b.meta.get('crs', '')}"
+    )
+    missing = pd.DataFrame(b.meta.get("missing_from_2023_list", []))
+    if not missing.empty:
+        st.caption(
+            (
+                "2023 年区划代码中缺少驻地点、未在演示边界中出现的街乡镇："
+                if zh
+                else "Towns of the 2023 list not in this set:"
+            )
+            + f"{len(missing)}"
+        )
+        st.dataframe(missing, hide_index=True, width="stretch")
+    st.subheader("工单数据结构" if zh else "Record layout")
+    st.dataframe(
+        pd.DataFrame(RECORD_COLUMNS, columns=["column", "type", "meaning"]),
+        hide_index=True,
+        width="stretch",
+    )
+    st.subheader("设置（带 * 为假设，可配置）" if zh else "Settings (* = assumption, configurable)")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "name": s.name + (" *" if s.assumption else ""),
+                    "default": str(s.default),
+                    "help": s.help_zh if zh else s.help_en,
+                }
+                for s in SETTINGS
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
