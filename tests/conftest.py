@@ -20,7 +20,7 @@ TOWNS = pd.DataFrame(
     [
         (T1, "甲街道", D1, "东城区", "街道", 20_000.0),
         (T2, "乙街道", D1, "东城区", "街道", 10_000.0),
-        (T3, "丙街道", D2, "西城区", "街道", 40_000.0),
+        (T3, "丙街道", D2, "西城区", "街道", 20_000.0),
         (T4, "丁街道", D2, "西城区", "街道", None),
         (T5, "戊街道", D2, "西城区", "街道", 30_000.0),
     ],
@@ -107,7 +107,8 @@ def canonical_records(rows: list[tuple] = RECORDS) -> pd.DataFrame:
         row.update({name: flag == "1" for name, flag in zip(FLAG_NAMES, flags, strict=True)})
         out.append(row)
     frame = pd.DataFrame(out)
-    frame["h3"] = frame["h3"].astype("UInt64")
+    # built from the Python ints: a float column would lose the low bits of the 64-bit cell ids
+    frame["h3"] = pd.array([row["h3"] for row in out], dtype="UInt64")
     frame["lon"] = frame["lon"].astype("float64")
     frame["lat"] = frame["lat"].astype("float64")
     return frame

@@ -135,16 +135,17 @@ def from_query_params(params: Mapping[str, str], choices: Choices) -> tuple[Filt
     dropped: list[str] = []
     latest = choices.months[-1]
     start = params.get("from") or params.get("m") or latest
-    end = params.get("to") or params.get("m") or start
     if start not in choices.months:
         dropped.append(f"from={start}")
         start = latest
+    end = params.get("to") or params.get("m") or start
     if end not in choices.months or end < start:
         dropped.append(f"to={end}")
         end = start
     districts = _keep(params.get("d"), choices.districts, "d", dropped)
     towns = _keep(params.get("t"), choices.towns, "t", dropped)
     if districts:
+        dropped += [f"t={t}" for t in towns if choices.towns[t] not in districts]
         towns = tuple(t for t in towns if choices.towns[t] in districts)
     theme = params.get("theme") or None
     if theme and theme not in choices.themes:

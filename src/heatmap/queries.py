@@ -145,7 +145,7 @@ def summary(
     where, params = where_clause(filters, scope=scope)
     missing = con.execute(
         f"SELECT sum({measure}) FROM agg_town_month {where} AND town_code IS NULL", params
-    ).fetchone()
+    ).fetchall()[0]
     out["unassigned"] = int(missing[0] or 0) if missing else 0
     return out
 
@@ -222,7 +222,7 @@ def town_problems(
     ).df()
     total = con.execute(
         f"SELECT sum({measure}) FROM agg_town_month {where} AND town_code = ?", [*params, town_code]
-    ).fetchone()
+    ).fetchall()[0]
     frame["share"] = frame["volume"] / (total[0] if total and total[0] else 1)
     return frame
 
@@ -235,7 +235,10 @@ def _check_measure(measure: str) -> None:
 def _check_town_in_scope(
     con: duckdb.DuckDBPyConnection, town_code: str, scope: Sequence[str] | None
 ) -> None:
-    row = con.execute("SELECT district_code FROM towns WHERE town_code = ?", [town_code]).fetchone()
+    rows = con.execute(
+        "SELECT district_code FROM towns WHERE town_code = ?", [town_code]
+    ).fetchall()
+    row = rows[0] if rows else None
     if row is None:
         raise FilterError(f"未知街乡镇编码 {town_code!r} (unknown town code)")
     if scope is not None and row[0] not in scope:

@@ -98,7 +98,8 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     try:
-        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        row = rows[0] if rows else None
     except duckdb.CatalogException as exc:
         raise StoreError(
             f"{path} 不是本系统的数据库 (no meta table); rebuild it with `python -m heatmap demo`"
@@ -191,8 +192,7 @@ def _month_filter(months: Iterable[str] | None) -> tuple[str, list[Any]]:
 
 
 def record_count(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT count(*) FROM records").fetchone()
-    return int(row[0]) if row else 0
+    return int(con.execute("SELECT count(*) FROM records").fetchall()[0][0])
 
 
 def column_names() -> Sequence[str]:
