@@ -11,7 +11,7 @@ from conftest import DEMO_SCALE, DEMO_SEED
 
 from heatmap import store
 from heatmap.assign import TownIndex
-from heatmap.demo import GOVERNANCE_SCRIPT, build_demo, monthly_totals, rate_targets
+from heatmap.demo import DEFAULT_SEED, GOVERNANCE_SCRIPT, build_demo, monthly_totals, rate_targets
 from heatmap.geography import load_boundary_set
 
 DEMO_MONTHS = [str(p) for p in pd.period_range("2019-01", "2021-12", freq="M")]
@@ -202,3 +202,28 @@ def test_build_replaces_and_leaves_no_temp_file(tmp_path: Path) -> None:
     con = store.connect(path, read_only=True)
     assert con.execute("SELECT count(*) FROM records").fetchall() == [(counts["records"],)]
     con.close()
+
+
+def test_default_scale_store_tells_the_governance_story(tmp_path: Path) -> None:
+    """At the default scale the monthly top ten is the scripted one (noise may swap a town rarely)."""
+    db = tmp_path / "default.duckdb"
+    build_demo(db, seed=DEFAULT_SEED)
+    con = duckdb.connect(str(db), read_only=True)
+    counts = con.execute(
+        """SELECT strftime(month, '%Y-%m') AS month, t.town_name, t.district_name, sum(dispatched) AS v
+        FROM agg_town_month JOIN towns t USING (town_code) GROUP BY ALL"""
+    ).df()
+    con.close()
+    counts = counts.sort_values(["month", "v", "town_name"], ascending=[True, False, True])
+    top = counts.groupby("month").head(10)
+    supervised = top[top["month"] >= "2019-05"]
+    agree = sum(
+        set(group["town_name"])
+        == {s.name for s in GOVERNANCE_SCRIPT if any(a <= month <= b for a, b in s.windows)}
+        for month, group in supervised.groupby("month")
+    )
+    assert agree >= 30  # of 32 months
+    assert 28 <= supervised["town_name"].nunique() <= 32  # "about 30 towns"
+    assert supervised["district_name"].nunique() == 10
+    last_guanwai = supervised.loc[supervised["town_name"] == "广安门外街道", "month"].max()
+    assert last_guanwai < "2020-09"
