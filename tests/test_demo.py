@@ -82,7 +82,10 @@ def test_script_has_ten_towns_in_each_month(month: str) -> None:
 def test_script_towns_and_districts() -> None:
     assert len({(s.name, s.district) for s in GOVERNANCE_SCRIPT}) == 30
     assert len({s.district for s in GOVERNANCE_SCRIPT}) == 10
-    assert {s.after for s in GOVERNANCE_SCRIPT} == {"exit", "slow", "near"}
+    assert {s.after for s in GOVERNANCE_SCRIPT} == {"exit", "near"}
+    exits = [s for s in GOVERNANCE_SCRIPT if s.after == "exit"]
+    assert all(s.improves for s in exits)  # every exiting town says when its rates improve
+    assert sum(s.improves <= "2021-05" for s in exits) == 13  # 13 exited by May 2021 (seeds)
 
 
 def test_script_guanwai_leaves_before_september_2020() -> None:

@@ -128,7 +128,7 @@ def test_defaults() -> None:
     settings = make_settings()
     assert settings["volume_measure"] == "dispatched"
     assert settings["h3_resolution"] == 8
-    assert settings["governance_start"] == "2019-05"
+    assert settings["governance_start_month"] == "2019-05"
     assert settings["governance_top_n"] == 10
     weights = [settings[f"weight_{k}"] for k in ("response", "resolution", "satisfaction")]
     assert weights == [0.10, 0.45, 0.45]

@@ -59,42 +59,46 @@ class ScriptedTown:
     name: str
     district: str
     windows: tuple[tuple[str, str], ...]
-    after: str  # "exit": volume and rates improve; "slow": rates lag into 2021; "near": stays near the top
+    after: str  # "exit": volume falls, rates improve from `improves`; "near": stays just below the top ten
+    improves: str | None = None  # month from which an "exit" town's rates beat the city's
 
 
 # Ten slots, each a succession of towns: 30 towns in 10 districts pass through the top ten from
-# 2019-05; 16 leave it for good by 2020-05 (13 improve fast, 3 slowly); 广外 (广安门外街道) leaves
-# in 2020-06; 崔各庄 leaves and comes back.
+# 2019-05; 16 leave it for good by 2020-05 and their rates improve from 2020-08 (广外 in 2020-09,
+# 13 of them by 2021-05, the last three in the second half of 2021), so under the default exit rules
+# 13 have exited by May 2021 and 16 by Dec 2021; 崔各庄 leaves, exits and comes back.
 GOVERNANCE_SCRIPT: tuple[ScriptedTown, ...] = (
-    ScriptedTown("广安门外街道", "西城区", (("2019-01", "2020-05"),), "exit"),
+    ScriptedTown("广安门外街道", "西城区", (("2019-01", "2020-05"),), "exit", "2020-09"),
     ScriptedTown("宋庄镇", "通州区", (("2020-06", "2021-12"),), "near"),
-    ScriptedTown("回龙观街道", "昌平区", (("2019-01", "2019-12"),), "exit"),
-    ScriptedTown("旧宫地区", "大兴区", (("2020-01", "2020-03"),), "exit"),
+    ScriptedTown("回龙观街道", "昌平区", (("2019-01", "2019-12"),), "exit", "2020-08"),
+    ScriptedTown("旧宫地区", "大兴区", (("2020-01", "2020-03"),), "exit", "2021-02"),
     ScriptedTown("马驹桥镇", "通州区", (("2020-04", "2021-12"),), "near"),
-    ScriptedTown("西红门地区", "大兴区", (("2019-01", "2020-02"),), "exit"),
-    ScriptedTown("新村街道", "丰台区", (("2020-03", "2020-05"),), "slow"),
+    ScriptedTown("西红门地区", "大兴区", (("2019-01", "2020-02"),), "exit", "2020-10"),
+    ScriptedTown("新村街道", "丰台区", (("2020-03", "2020-05"),), "exit", "2021-11"),
     ScriptedTown("大红门街道", "丰台区", (("2020-06", "2021-06"),), "near"),
     ScriptedTown("霍营街道", "昌平区", (("2021-07", "2021-12"),), "near"),
-    ScriptedTown("北太平庄街道", "海淀区", (("2019-01", "2019-10"),), "exit"),
-    ScriptedTown("清河街道", "海淀区", (("2019-11", "2020-02"),), "exit"),
-    ScriptedTown("黑庄户地区", "朝阳区", (("2020-03", "2020-05"),), "exit"),
-    ScriptedTown("崔各庄地区", "朝阳区", (("2020-06", "2021-02"), ("2021-10", "2021-12")), "exit"),
+    ScriptedTown("北太平庄街道", "海淀区", (("2019-01", "2019-10"),), "exit", "2020-08"),
+    ScriptedTown("清河街道", "海淀区", (("2019-11", "2020-02"),), "exit", "2021-01"),
+    ScriptedTown("黑庄户地区", "朝阳区", (("2020-03", "2020-05"),), "exit", "2021-05"),
+    ScriptedTown(
+        "崔各庄地区", "朝阳区", (("2020-06", "2021-02"), ("2021-10", "2021-12")), "exit", "2021-06"
+    ),
     ScriptedTown("瀛海地区", "大兴区", (("2021-03", "2021-12"),), "near"),
-    ScriptedTown("东小口地区", "昌平区", (("2019-01", "2019-08"),), "exit"),
-    ScriptedTown("长阳镇", "房山区", (("2019-09", "2020-04"),), "exit"),
+    ScriptedTown("东小口地区", "昌平区", (("2019-01", "2019-08"),), "exit", "2020-11"),
+    ScriptedTown("长阳镇", "房山区", (("2019-09", "2020-04"),), "exit", "2021-03"),
     ScriptedTown("天通苑南街道", "昌平区", (("2020-05", "2021-02"),), "near"),
     ScriptedTown("亦庄地区", "大兴区", (("2021-03", "2021-12"),), "near"),
-    ScriptedTown("卢沟桥街道", "丰台区", (("2019-01", "2019-09"),), "exit"),
-    ScriptedTown("鲁谷街道", "石景山区", (("2019-10", "2020-05"),), "exit"),
+    ScriptedTown("卢沟桥街道", "丰台区", (("2019-01", "2019-09"),), "exit", "2020-12"),
+    ScriptedTown("鲁谷街道", "石景山区", (("2019-10", "2020-05"),), "exit", "2021-04"),
     ScriptedTown("北七家镇", "昌平区", (("2020-06", "2021-12"),), "near"),
-    ScriptedTown("天通苑北街道", "昌平区", (("2019-01", "2019-10"),), "exit"),
-    ScriptedTown("十八里店地区", "朝阳区", (("2019-11", "2020-01"),), "slow"),
-    ScriptedTown("后沙峪地区", "顺义区", (("2020-02", "2020-05"),), "slow"),
+    ScriptedTown("天通苑北街道", "昌平区", (("2019-01", "2019-10"),), "exit", "2021-01"),
+    ScriptedTown("十八里店地区", "朝阳区", (("2019-11", "2020-01"),), "exit", "2021-07"),
+    ScriptedTown("后沙峪地区", "顺义区", (("2020-02", "2020-05"),), "exit", "2021-09"),
     ScriptedTown("西北旺地区", "海淀区", (("2020-06", "2021-07"),), "near"),
     ScriptedTown("台湖镇", "通州区", (("2021-08", "2021-12"),), "near"),
     ScriptedTown("沙河地区", "昌平区", (("2019-01", "2021-09"),), "near"),
     ScriptedTown("永顺镇", "通州区", (("2019-01", "2021-12"),), "near"),
-    ScriptedTown("南磨房地区", "朝阳区", (("2019-01", "2019-05"),), "exit"),
+    ScriptedTown("南磨房地区", "朝阳区", (("2019-01", "2019-05"),), "exit", "2020-10"),
     ScriptedTown("梨园镇", "通州区", (("2019-06", "2021-12"),), "near"),
 )
 
@@ -298,16 +302,18 @@ class DemoModel:
             state = _story_state(story, month)
             if state == "in":
                 weights[row] = ceiling * boost
-                offset[row] -= 0.06
+                offset[row] = -0.12
             elif state == "before":
                 weights[row] = min(weights[row], ceiling * 0.8)
-            elif story.after == "near":  # slipped just below the top ten, volume still high
+            elif (
+                story.after == "near"
+            ):  # slipped just below the top ten, volume and rates unchanged
                 weights[row] = ceiling * (0.84 + 0.1 * (boost - 1.45))
-                offset[row] -= 0.05
-            else:  # left: volume down, rates up (slowly for "slow" towns until mid-2021)
+                offset[row] = -0.12
+            else:  # left: volume down at once; rates beat the city's from `improves` on
                 weights[row] = ceiling * 0.55
-                lagging = story.after == "slow" and month < "2021-07"
-                offset[row] += -0.09 if lagging else 0.03
+                improved = story.improves is not None and month >= story.improves
+                offset[row] = 0.06 if improved else -0.12
         return weights / weights.sum(), offset
 
     def month_records(

@@ -40,3 +40,19 @@ def per_10k(volume: pd.Series, population: pd.Series) -> pd.Series:
     """万人诉求比: requests per 10,000 residents; NaN where population is unknown."""
     pop = population.astype("float64")
     return volume.astype("float64") / pop.where(pop > 0) * 10_000
+
+
+def composite_score(frame: pd.DataFrame, weights: tuple[float, float, float]) -> pd.Series:
+    """Weighted mean of (response, resolution, satisfaction) rates; weights are normalised to 1.
+
+    NaN where any rate is unknown (no dispatched or no evaluated requests).
+    """
+    total = sum(weights)
+    if total <= 0:
+        raise ValueError(f"score weights must sum to more than 0, got {weights}")
+    w = [x / total for x in weights]
+    return (
+        w[0] * frame["response_rate"]
+        + w[1] * frame["resolution_rate"]
+        + w[2] * frame["satisfaction_rate"]
+    )

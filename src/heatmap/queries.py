@@ -14,7 +14,7 @@ import pandas as pd
 from heatmap.cells import cell_hex, coarsen
 from heatmap.errors import FilterError
 from heatmap.filters import Choices, Filters, where_clause
-from heatmap.measures import add_rates, change, per_10k, rank_by
+from heatmap.measures import add_rates, change, composite_score, per_10k, rank_by
 
 _SUMS = (
     "sum(accepted) AS accepted, sum(dispatched) AS dispatched, sum(responded) AS responded, "
@@ -245,3 +245,55 @@ def _check_town_in_scope(
         raise FilterError(
             f"无权查看街乡镇 {town_code}（不在授权区范围内）(town outside your scope)"
         )
+
+
+def monthly_panel(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    measure: str = "dispatched",
+    weights: tuple[float, float, float] = (0.10, 0.45, 0.45),
+    level: str = "town",
+) -> pd.DataFrame:
+    """Every town (or district) × every month: volume, city-wide rank, 环比, 同比, rates and score.
+
+    Zero-filled, so a town with no records in a month has volume 0 (and unknown rates). The volume
+    rank is 1 for the highest (ties share the best rank); ``score_rank`` is 1 for the best composite
+    score; ``city_score`` is the city's composite score that month. This is what rankings and the
+    governance rule read; it is always city-wide (a scope only limits the rows a page shows).
+    """
+    _check_measure(measure)
+    key = {"town": "town_code", "district": "district_code"}.get(level)
+    if key is None:
+        raise FilterError(f"level 应为 town 或 district，收到 {level!r}")
+    months = available_months(con)
+    ref = towns(con)
+    if level == "district":
+        ref = ref.groupby(["district_code", "district_name"], as_index=False).agg(
+            population=("population", "sum")
+        )
+    sums = con.execute(
+        f"""SELECT strftime(month, '%Y-%m') AS month, {key}, {_SUMS} FROM agg_town_month
+        WHERE {key} IS NOT NULL GROUP BY ALL"""
+    ).df()
+    grid = pd.MultiIndex.from_product([months, ref[key]], names=["month", key]).to_frame(
+        index=False
+    )
+    frame = grid.merge(ref, on=key, how="left").merge(sums, on=["month", key], how="left")
+    frame[_COUNT_COLUMNS] = frame[_COUNT_COLUMNS].fillna(0).astype("int64")
+    frame["volume"] = frame[measure]
+    frame = add_rates(frame)
+    frame["score"] = composite_score(frame, weights)
+    frame = frame.sort_values([key, "month"]).reset_index(drop=True)
+    by_unit = frame.groupby(key)["volume"]
+    frame["previous_volume"] = by_unit.shift(1)
+    frame["mom"] = change(frame["volume"], frame["previous_volume"])
+    frame["yoy"] = change(frame["volume"], by_unit.shift(12))
+    by_month = frame.groupby("month")
+    frame["rank"] = by_month["volume"].rank(method="min", ascending=False).astype("int64")
+    frame["previous_rank"] = frame.groupby(key)["rank"].shift(1).astype("Int64")
+    frame["score_rank"] = by_month["score"].rank(method="min", ascending=False).astype("Int64")
+    frame["n_towns"] = by_month["volume"].transform("size")
+    frame["per_10k"] = per_10k(frame["volume"], frame["population"])
+    city = add_rates(frame.groupby("month", as_index=False)[_COUNT_COLUMNS].sum())
+    city["city_score"] = composite_score(city, weights)
+    return frame.merge(city[["month", "city_score"]], on="month", how="left")

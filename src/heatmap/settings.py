@@ -55,7 +55,7 @@ SETTINGS: tuple[Setting, ...] = (
         assumption=True,
     ),
     Setting(
-        "governance_start",
+        "governance_start_month",
         "2019-05",
         "治理类街乡镇起始月份",
         "First month of the governance ranking",
@@ -65,6 +65,34 @@ SETTINGS: tuple[Setting, ...] = (
         10,
         "每月纳入治理类的街乡镇数（前 N 名）",
         "Towns per month put under supervision",
+    ),
+    Setting(
+        "governance_months_out",
+        3,
+        "摘帽条件·退出前十：连续几个月不在前十",
+        "Exit: consecutive months out of the top ten",
+        assumption=True,
+    ),
+    Setting(
+        "governance_volume_drop",
+        0.20,
+        "摘帽条件·降量：接诉量较入选当月至少下降的比例",
+        "Exit: volume drop against the entry month",
+        assumption=True,
+    ),
+    Setting(
+        "governance_score_margin",
+        0.0,
+        "摘帽条件·提率：综合得分至少高出全市的幅度",
+        "Exit: composite score margin over the city's",
+        assumption=True,
+    ),
+    Setting(
+        "governance_low_share",
+        0.20,
+        "摘帽条件·脱低：综合得分排名不得在全市后多少比例",
+        "Exit: composite-score rank not in this worst share of towns",
+        assumption=True,
     ),
 )
 
@@ -96,3 +124,34 @@ def make_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
             f"volume_measure 应为 dispatched 或 accepted，收到 {overrides['volume_measure']!r}"
         )
     return Settings(values=overrides)
+
+
+def parse_overrides(items: list[str] | None) -> dict[str, Any]:
+    """``name=value`` strings (from ``--set``) to typed overrides, typed like each setting's default."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        name, sep, raw = item.partition("=")
+        if not sep or name not in _BY_NAME:
+            raise HeatmapError(
+                f"设置应写作 name=value，且 name 为已知设置；收到 {item!r}. Known: {', '.join(_BY_NAME)}"
+            )
+        kind = type(_BY_NAME[name].default)
+        try:
+            out[name] = kind(raw)
+        except ValueError as exc:
+            raise HeatmapError(f"设置 {name} 应为 {kind.__name__}，收到 {raw!r}") from exc
+    return out
+
+
+def score_weights(settings: Settings) -> tuple[float, float, float]:
+    """(response, resolution, satisfaction) weights of the composite score."""
+    return (
+        float(settings["weight_response"]),
+        float(settings["weight_resolution"]),
+        float(settings["weight_satisfaction"]),
+    )
+
+
+def governance_values(settings: Settings) -> dict[str, Any]:
+    """The ``governance_*`` settings in force (for :meth:`heatmap.governance.ExitRules.from_settings`)."""
+    return {s.name: settings[s.name] for s in SETTINGS if s.name.startswith("governance_")}
