@@ -137,7 +137,11 @@ def test_defaults() -> None:
 
 def test_weights_are_marked_assumptions() -> None:
     assumed = {s.name for s in SETTINGS if s.assumption}
-    assert assumed == {"weight_response", "weight_resolution", "weight_satisfaction"}
+    assert assumed == {
+        "weight_response", "weight_resolution", "weight_satisfaction",
+        "governance_months_out", "governance_volume_drop", "governance_score_margin",
+        "governance_low_share",
+    }  # fmt: skip
 
 
 def test_every_setting_has_help() -> None:
