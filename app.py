@@ -8,15 +8,9 @@ from ui.frame import current_lang
 st.set_page_config(page_title="12345 诉求热力图", page_icon="🗺️", layout="wide")
 lang = current_lang()
 pages = [
-    st.Page(
-        "pages/heatmap.py",
-        title=t("page_heatmap", lang),
-        icon=":material/map:",
-        url_path="map",
-        default=True,
-    ),
-    st.Page(
-        "pages/about.py", title=t("page_about", lang), icon=":material/info:", url_path="notes"
-    ),
-]
+    st.Page("pages/heatmap.py", title=t("page_heatmap", lang), icon=":material/map:", url_path="map", default=True),
+    st.Page("pages/ranking.py", title=t("page_ranking", lang), icon=":material/format_list_numbered:", url_path="ranking"),
+    st.Page("pages/governance.py", title=t("page_governance", lang), icon=":material/flag:", url_path="governance"),
+    st.Page("pages/about.py", title=t("page_about", lang), icon=":material/info:", url_path="notes"),
+]  # fmt: skip
 st.navigation(pages).run()

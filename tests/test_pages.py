@@ -110,3 +110,47 @@ def test_app_router_runs_default_page(app_env: Path) -> None:
     at = _run("app.py")
     assert not at.exception
     assert at.subheader[0].value.startswith("2021-12")
+
+
+def test_ranking_page_city_wide_ranks_and_district_filter(app_env: Path) -> None:
+    at = _run("pages/ranking.py", **{"from": "2020-09", "to": "2020-09"})
+    assert not at.exception
+    assert at.subheader[0].value == "2020-09 街乡镇考核排名（按派单量）"
+    table = at.dataframe[0].value
+    assert list(table["rank"])[:3] == sorted(table["rank"])[:3]
+    assert table["rank"].min() == 1
+    at = _run("pages/ranking.py", **{"from": "2020-09", "to": "2020-09", "d": "110102"})
+    table = at.dataframe[0].value
+    assert set(table["district_name"]) == {"西城区"}
+    assert table["rank"].min() > 1  # ranks stay city-wide when filtered to one district
+    assert len(at.get("download_button")) == 2
+
+
+def test_ranking_page_districts_in_english(app_env: Path) -> None:
+    at = _run("pages/ranking.py", lang="en", **{"from": "2021-05", "to": "2021-05"})
+    at.radio(key="rank_level").set_value("district").run()
+    assert not at.exception
+    assert at.subheader[0].value == "2021-05 ranking of Districts (by Dispatched)"
+    assert len(at.dataframe[0].value) == 16
+
+
+def test_governance_page_figures_and_rule_change(app_env: Path) -> None:
+    at = _run("pages/governance.py", **{"from": "2021-12", "to": "2021-12"})
+    assert not at.exception
+    assert at.subheader[0].value == "2021-12 治理类街乡镇"
+    figures = {m.label: m.value for m in at.metric}
+    assert int(figures["累计纳入街乡镇"]) >= 10
+    exited_default = int(figures["已摘帽"])
+    at.number_input(key="s_governance_volume_drop").set_value(0.9).run()
+    figures = {m.label: m.value for m in at.metric}
+    assert int(figures["已摘帽"]) < exited_default or exited_default == 0
+    rules_text = "\n".join(m.value for m in at.markdown)
+    assert "90%" in rules_text  # the page shows the parameter value in force
+    assert len(at.get("plotly_chart")) == 1
+    assert len(at.get("download_button")) == 2
+
+
+def test_governance_page_before_start_month(app_env: Path) -> None:
+    at = _run("pages/governance.py", **{"from": "2019-03", "to": "2019-03"})
+    assert not at.exception
+    assert any("2019-05" in i.value for i in at.info)

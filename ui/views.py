@@ -8,12 +8,12 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from heatmap import queries
+from heatmap import governance, queries, reports
 from heatmap.filters import Filters
 from heatmap.geography import load_boundary_set, load_districts
 from heatmap.i18n import percent, signed_percent, t
 from heatmap.maps import Legend, display_geometry
-from heatmap.settings import SETTINGS
+from heatmap.settings import SETTINGS, Settings, make_settings, score_weights
 from heatmap.store import RECORD_COLUMNS
 from ui.frame import Context, _connection
 
@@ -199,3 +199,104 @@ def about(ctx: Context) -> None:
         hide_index=True,
         width="stretch",
     )
+
+
+RULE_INPUTS: tuple[tuple[str, float, float, float], ...] = (
+    # setting, min, max, step
+    ("governance_months_out", 1, 12, 1),
+    ("governance_volume_drop", 0.0, 0.9, 0.05),
+    ("governance_score_margin", -0.2, 0.2, 0.01),
+    ("governance_low_share", 0.0, 0.5, 0.05),
+    ("weight_response", 0.0, 1.0, 0.05),
+    ("weight_resolution", 0.0, 1.0, 0.05),
+    ("weight_satisfaction", 0.0, 1.0, 0.05),
+)
+
+
+def rules_panel(lang: str) -> Settings:
+    """Sidebar inputs for the assumed exit thresholds and score weights; returns the settings in force."""
+    by_name = {s.name: s for s in SETTINGS}
+    overrides: dict[str, Any] = {}
+    with st.sidebar.expander(t("rules_panel", lang)):
+        for name, low, high, step in RULE_INPUTS:
+            setting = by_name[name]
+            default = setting.default
+            value = st.number_input(
+                setting.help_zh if lang == "zh" else setting.help_en,
+                min_value=type(default)(low), max_value=type(default)(high), step=type(default)(step),
+                value=default, key=f"s_{name}",
+            )  # fmt: skip
+            if value != default:
+                overrides[name] = value
+    settings = make_settings(overrides)
+    if sum(score_weights(settings)) <= 0:
+        st.error("综合得分权重之和须大于 0 / score weights must sum to more than 0")
+        st.stop()
+    return settings
+
+
+def weights_text(settings: Settings, lang: str) -> str:
+    w = score_weights(settings)
+    total = sum(w)
+    names = (
+        ("响应率", "解决率", "满意率")
+        if lang == "zh"
+        else ("response", "resolution", "satisfaction")
+    )
+    return " + ".join(f"{x / total:.0%}×{n}" for x, n in zip(w, names, strict=True))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def panel(
+    db: str, measure: str, weights: tuple[float, float, float], level: str = "town"
+) -> pd.DataFrame:
+    return queries.monthly_panel(
+        _connection(db).cursor(), measure=measure, weights=weights, level=level
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def governance_result(
+    db: str, measure: str, weights: tuple[float, float, float], rules: governance.ExitRules
+) -> governance.Governance:
+    return governance.evaluate(panel(db, measure, weights), rules)
+
+
+def in_view(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """Rows of the user's districts/towns and scope (ranks stay city-wide)."""
+    keep = pd.Series(True, index=frame.index)
+    if ctx.scope is not None:
+        keep &= frame["district_code"].isin(ctx.scope)
+    if ctx.filters.districts:
+        keep &= frame["district_code"].isin(ctx.filters.districts)
+    if ctx.filters.towns and "town_code" in frame:
+        keep &= frame["town_code"].isin(ctx.filters.towns)
+    return frame[keep]
+
+
+def downloads(
+    table: pd.DataFrame, stem: str, lang: str, *, sheets: dict[str, pd.DataFrame] | None = None
+) -> None:
+    """CSV and XLSX download buttons for a table."""
+    left, right = st.columns(2)
+    left.download_button(
+        t("download_csv", lang),
+        reports.to_csv_bytes(table),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key=f"csv_{stem}",
+    )
+    right.download_button(
+        t("download_xlsx", lang), reports.to_xlsx_bytes(sheets or {stem: table}), file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{stem}",
+    )  # fmt: skip
+
+
+def rank_change(rank: Any, previous: Any, lang: str) -> str:
+    """'↑3' (better), '↓2' (worse), '—' (same) or '' without a previous month."""
+    if pd.isna(previous) or pd.isna(rank):
+        return ""
+    delta = int(previous) - int(rank)
+    if delta == 0:
+        return "—"
+    return f"↑{delta}" if delta > 0 else f"↓{-delta}"

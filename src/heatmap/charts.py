@@ -61,3 +61,34 @@ def _style(fig: go.Figure, title: str) -> go.Figure:
         legend={"orientation": "h", "y": -0.2},
     )
     return fig
+
+
+def gantt_figure(ledger: pd.DataFrame, *, month: str, lang: str) -> go.Figure:
+    """One bar per supervision spell from entry to exit (or to ``month`` while ongoing)."""
+    fig = go.Figure()
+    if ledger.empty:
+        return _style(fig, t("gantt_title", lang, month=month))
+    frame = ledger.copy()
+    frame["label"] = frame["town_name"] + "（" + frame["district_name"] + "）"
+    order = frame.sort_values(["entry_month", "town_code"])["label"].drop_duplicates().tolist()
+    for exited, color, key in (
+        (False, "#c0392b", "gantt_ongoing"),
+        (True, "#27ae60", "gantt_exited"),
+    ):
+        part = frame[frame["exit_month"].notna() == exited]
+        if part.empty:
+            continue
+        start = pd.to_datetime(part["entry_month"])
+        end = pd.to_datetime(
+            part["exit_month"].where(part["exit_month"].notna(), month)
+        ) + pd.offsets.MonthEnd(0)
+        fig.add_bar(
+            y=part["label"], x=(end - start).dt.days * 86_400_000, base=start, orientation="h",
+            marker_color=color, name=t(key, lang),
+            hovertext=[f"{e} → {x if isinstance(x, str) else '…'}" for e, x in zip(part["entry_month"], part["exit_month"], strict=True)],
+        )  # fmt: skip
+    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], tickfont={"size": 11})
+    fig.update_xaxes(type="date", dtick="M3", tickformat="%Y-%m")
+    fig = _style(fig, t("gantt_title", lang, month=month))
+    fig.update_layout(height=max(360, 22 * len(order) + 120), barmode="overlay")
+    return fig

@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from heatmap import paths
 from heatmap.errors import HeatmapError
@@ -43,6 +44,24 @@ def _parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="显示数据库概况 (show what a store holds)")
     info.add_argument("--db", help="数据库路径")
     info.set_defaults(func=_info)
+
+    gov = sub.add_parser(
+        "governance",
+        help="治理类街乡镇：当月前十与督导台账 (monthly top ten and supervision ledger)",
+    )
+    gov.add_argument("--db", help="数据库路径")
+    gov.add_argument("--month", required=True, help="月份 YYYY-MM")
+    gov.add_argument("--format", choices=["json", "csv"], default="json")
+    _add_setting_args(gov)
+    gov.set_defaults(func=_governance)
+
+    rank = sub.add_parser("rank", help="考核排名 (ranking of towns or districts for a month)")
+    rank.add_argument("--db", help="数据库路径")
+    rank.add_argument("--month", required=True, help="月份 YYYY-MM")
+    rank.add_argument("--level", choices=["town", "district"], default="town")
+    rank.add_argument("--format", choices=["json", "csv"], default="csv")
+    _add_setting_args(rank)
+    rank.set_defaults(func=_rank)
 
     geo = sub.add_parser("geo", help="边界数据工具 (boundary tools)")
     geo_sub = geo.add_subparsers(title="geo commands", metavar="GEO_COMMAND")
@@ -103,4 +122,85 @@ def _geo_build(args: argparse.Namespace) -> int:
 
     out = write_demo_townships(paths.GEO_DIR / "reference", paths.GEO_DIR)
     print(f"wrote {out}")
+    return 0
+
+
+def _add_setting_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="覆盖设置，如 governance_months_out=4 或 volume_measure=accepted (override a setting)",
+    )
+
+
+def _panel(args: argparse.Namespace, level: str = "town") -> tuple[Any, Any]:
+    from heatmap import queries, store
+    from heatmap.settings import make_settings, parse_overrides, score_weights
+
+    settings = make_settings(parse_overrides(args.set))
+    con = store.connect(paths.db_path(args.db), read_only=True)
+    try:
+        months = queries.available_months(con)
+        if args.month not in months:
+            raise HeatmapError(
+                f"月份 {args.month} 不在数据中；可用 {months[0]} 至 {months[-1]} (month not in store)"
+                if months
+                else "数据库中没有数据 (empty store)"
+            )
+        panel = queries.monthly_panel(
+            con, measure=settings["volume_measure"], weights=score_weights(settings), level=level
+        )
+    finally:
+        con.close()
+    return panel, settings
+
+
+def _governance(args: argparse.Namespace) -> int:
+    from heatmap import governance
+    from heatmap.settings import governance_values
+
+    panel, settings = _panel(args)
+    gov = governance.evaluate(
+        panel, governance.ExitRules.from_settings(governance_values(settings))
+    )
+    top = governance.top_ten(gov, panel, args.month)
+    ledger = governance.as_of(gov, args.month)
+    summary = governance.summary(gov, args.month)
+    top_rows = [
+        {"town_code": r["town_code"], "town_name": r["town_name"], "district": r["district_name"],
+         "volume": int(r["volume"]), "rank": int(r["rank"]),
+         "status": r["status"] if isinstance(r["status"], str) else None}
+        for r in top.to_dict("records")
+    ]  # fmt: skip
+    ledger_rows = [
+        {"town_code": r["town_code"], "town_name": r["town_name"], "district": r["district_name"],
+         "spell": int(r["spell"]), "entry_month": r["entry_month"],
+         "exit_month": r["exit_month"] if isinstance(r["exit_month"], str) else None,
+         "months_supervised": int(r["months_supervised"])}
+        for r in ledger.to_dict("records")
+    ]  # fmt: skip
+    if args.format == "json":
+        out = {"month": args.month, "top_ten": top_rows, "ledger": ledger_rows, "summary": summary}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        import pandas as pd
+
+        sys.stdout.write(pd.DataFrame(top_rows).to_csv(index=False))
+        sys.stdout.write("\n")
+        sys.stdout.write(pd.DataFrame(ledger_rows).to_csv(index=False))
+    return 0
+
+
+def _rank(args: argparse.Namespace) -> int:
+    panel, _ = _panel(args, level=args.level)
+    key = "town_code" if args.level == "town" else "district_code"
+    cols = [key, *(["town_name"] if args.level == "town" else []), "district_name", "volume", "rank",
+            "previous_rank", "mom", "yoy", "response_rate", "resolution_rate", "satisfaction_rate",
+            "score", "score_rank", "per_10k"]  # fmt: skip
+    month = panel[panel["month"] == args.month].sort_values(["rank", key])[cols]
+    if args.format == "json":
+        print(month.to_json(orient="records", force_ascii=False, indent=2))
+    else:
+        sys.stdout.write(month.to_csv(index=False, float_format="%.4f"))
     return 0

@@ -292,3 +292,33 @@ def display_geometry(
         geoms = shapely.coverage_simplify(out.loc[rows, "geometry"].values, tolerance)
         out.loc[rows, "geometry"] = geoms
     return out
+
+
+def category_rows(
+    towns: gpd.GeoDataFrame,
+    categories: pd.Series,
+    palette: dict[str, tuple[tuple[int, int, int], str]],
+    *,
+    default: str,
+    names: pd.Series | None = None,
+    title: str = "",
+) -> tuple[list[dict], Legend]:
+    """PolygonLayer rows coloured by a category per town code (e.g. governance status)."""
+    rows: list[dict] = []
+    for code, geom in zip(towns["code9"], towns.geometry, strict=True):
+        key = categories.get(code, default)
+        color, label = palette.get(key, palette[default])
+        name = names.get(code, code) if names is not None else code
+        for rings in _polygon_rings(geom):
+            rows.append(
+                {
+                    "polygon": rings,
+                    "fill": [*color, 215],
+                    "line": [255, 255, 255, 160],
+                    "width": 1,
+                    "tip": f"<b>{html.escape(str(name))}</b><br/>{html.escape(label)}",
+                    "town_code": code,
+                }
+            )
+    legend = Legend(title=title, items=tuple((c, label) for c, label in palette.values()))
+    return rows, legend

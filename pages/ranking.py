@@ -1,0 +1,77 @@
+"""考核排名: every town (or district) ranked city-wide by volume, with rates, score, change and trend."""
+
+import pandas as pd
+import streamlit as st
+
+from heatmap import reports
+from heatmap.i18n import t
+from heatmap.settings import score_weights
+from ui import frame, views
+
+ctx = frame.page_frame()
+lang, f = ctx.lang, ctx.filters
+settings = views.rules_panel(lang)
+month = f.month_to
+
+level = st.radio(
+    t("level", lang), ["town", "district"], key="rank_level", horizontal=True,
+    format_func=lambda v: t(f"level_{v}", lang),
+)  # fmt: skip
+panel = views.panel(ctx.db, ctx.measure, score_weights(settings), level)
+key = "town_code" if level == "town" else "district_code"
+st.subheader(
+    t(
+        "ranking_title",
+        lang,
+        month=month,
+        level=t(f"level_{level}", lang),
+        measure=t(f"measure_{ctx.measure}", lang),
+    )
+)
+views.notice_line(ctx)
+st.caption(t("ranking_note", lang, w=views.weights_text(settings, lang)))
+if f.is_range:
+    st.caption(t("ranking_month_note", lang, month=month))
+if f.theme or f.problem:
+    st.caption(t("ranking_topic_note", lang))
+
+window = [str(pd.Period(month, freq="M") - i) for i in range(11, -1, -1)]
+trend = panel[panel["month"].isin(window)].sort_values("month").groupby(key)["volume"].apply(list)
+now = views.in_view(panel[panel["month"] == month], ctx).copy()
+now["trend"] = now[key].map(trend)
+now["change"] = [
+    views.rank_change(r, p, lang) for r, p in zip(now["rank"], now["previous_rank"], strict=True)
+]
+now = now.sort_values(["rank", key])
+
+name_col = "town_name" if level == "town" else "district_name"
+columns = {
+    "rank": st.column_config.NumberColumn(t("col_rank", lang), format="%d"),
+    "change": st.column_config.TextColumn(t("col_change", lang)),
+    name_col: st.column_config.TextColumn(
+        t("col_town" if level == "town" else "col_district", lang)
+    ),
+    "volume": st.column_config.NumberColumn(t("col_volume", lang), format="%d"),
+    "mom": st.column_config.NumberColumn(t("col_mom", lang), format="percent"),
+    "yoy": st.column_config.NumberColumn(t("col_yoy", lang), format="percent"),
+    "response_rate": st.column_config.NumberColumn(t("col_response", lang), format="percent"),
+    "resolution_rate": st.column_config.NumberColumn(t("col_resolution", lang), format="percent"),
+    "satisfaction_rate": st.column_config.NumberColumn(
+        t("col_satisfaction", lang), format="percent"
+    ),
+    "score": st.column_config.NumberColumn(t("col_score", lang), format="percent"),
+    "score_rank": st.column_config.NumberColumn(t("col_score_rank", lang), format="%d"),
+    "trend": st.column_config.LineChartColumn(t("col_trend", lang), width="medium"),
+}
+if level == "town":
+    columns = {
+        **dict(list(columns.items())[:3]),
+        "district_name": st.column_config.TextColumn(t("col_district", lang)),
+        **dict(list(columns.items())[3:]),
+    }
+st.dataframe(
+    now[list(columns)], column_config=columns, hide_index=True, width="stretch", height=560
+)
+
+table = reports.rank_table(now, lang)
+views.downloads(table, f"ranking_{level}_{month}", lang)
