@@ -129,11 +129,14 @@ if not checks.empty:
         format_func=lambda c: town_names[c],
     )
     row = checks.set_index("town_code").loc[pick]
+    left_paren, right_paren, sep = ("（", "）", "；") if lang == "zh" else (" (", ")", "; ")
     missing = [
-        labels[k] + "（" + rules.describe(lang)[k] + "）" for k, _, _ in CONDITIONS if not row[k]
+        f"{labels[k]}{left_paren}{rules.describe(lang)[k]}{right_paren}"
+        for k, _, _ in CONDITIONS
+        if not row[k]
     ]
     if missing:
-        st.warning(t("missing_for", lang, town=town_names[pick], items="；".join(missing)))
+        st.warning(t("missing_for", lang, town=town_names[pick], items=sep.join(missing)))
     else:
         st.success(t("all_met_for", lang, town=town_names[pick]))
 
