@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -103,9 +102,19 @@ def with_changes(
     return out
 
 
+def records(frame: pd.DataFrame) -> list[dict]:
+    """Rows of ``frame`` as dicts, missing values (None / NaN) as None."""
+    return [
+        {k: None if not isinstance(v, str) and pd.isna(v) else v for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
+
+
 def status_of(gov: governance.Governance, key: str) -> dict[str, tuple[str, int]]:
     rows = gov.status[gov.status["town_code"] == CODE[key]]
-    return {m: (s, int(n)) for m, s, n in zip(rows["month"], rows["status"], rows["spell"], strict=True)}
+    return {
+        m: (s, int(n)) for m, s, n in zip(rows["month"], rows["status"], rows["spell"], strict=True)
+    }
 
 
 def check_row(gov: governance.Governance, key: str, month: str) -> dict:
@@ -173,7 +182,7 @@ def test_entry_from_start_month_only() -> None:
     assert gov.months == ["2020-01", "2020-02"]
     assert list(gov.ledger["town_code"]) == [CODE["A"], CODE["B"]]
     assert list(gov.ledger["entry_month"]) == ["2020-01", "2020-01"]
-    assert list(gov.ledger["entry_rank"]) == [1, 2]
+    assert list(gov.ledger["best_rank"]) == [1, 2]
     assert list(gov.ledger["entry_volume"]) == [50, 40]
     assert gov.ledger["exit_month"].isna().all()
     assert list(gov.ledger["spell"]) == [1, 1]
@@ -187,7 +196,7 @@ def test_tie_at_rank_n_keeps_both() -> None:
     volumes = {"A": [50, 50], "B": [40, 40], "C": [40, 40], "D": [5, 5]}
     gov = governance.evaluate(make_panel(volumes), RULES)
     assert list(gov.ledger["town_code"]) == [CODE["A"], CODE["B"], CODE["C"]]
-    assert list(gov.ledger["entry_rank"]) == [1, 2, 2]
+    assert list(gov.ledger["best_rank"]) == [1, 2, 2]
     assert status_of(gov, "C") == {"2020-01": ("new", 1), "2020-02": ("continuing", 1)}
 
 
@@ -206,7 +215,13 @@ def test_zero_volume_or_missing_row_does_not_enter() -> None:
 def test_supervised_town_without_records_cannot_meet_rates(gap: int | None) -> None:
     # A enters m1 (50); m2, m3 no records. m3: two months out (✓), 0 ≤ 40 (✓), but no score:
     # rates_up and out_of_low are False, so A stays supervised_out.
-    volumes = {"A": [50, gap, gap], "B": [40, 40, 40], "C": [30, 30, 30], "D": [5] * 3, "E": [1] * 3}
+    volumes = {
+        "A": [50, gap, gap],
+        "B": [40, 40, 40],
+        "C": [30, 30, 30],
+        "D": [5] * 3,
+        "E": [1] * 3,
+    }
     gov = governance.evaluate(make_panel(volumes, BASE_SCORES), RULES)
     assert status_of(gov, "A") == {
         "2020-01": ("new", 1),
@@ -241,16 +256,18 @@ def test_exit_when_all_conditions_hold(base_gov: governance.Governance) -> None:
     assert status_of(base_gov, "D") == {}
     cols = [
         "town_code", "spell", "entry_month", "exit_month", "last_month", "months_supervised",
-        "best_rank", "worst_rank", "entry_rank", "entry_volume", "latest_volume",
+        "best_rank", "worst_rank", "entry_volume", "latest_volume",
     ]  # fmt: skip
-    got = base_gov.ledger.reindex(columns=cols).to_dict("records")
+    got = records(base_gov.ledger.reindex(columns=cols))
     assert got == [
         # A: 2020-01..04 = 4 months; ranks 1, 1, 3, 3; volume 50 -> 30
-        dict(zip(cols, [CODE["A"], 1, "2020-01", "2020-04", "2020-04", 4, 1, 3, 1, 50, 30])),
+        dict(
+            zip(cols, [CODE["A"], 1, "2020-01", "2020-04", "2020-04", 4, 1, 3, 50, 30], strict=True)
+        ),
         # B: 6 months, ranks 2, 2, 1, 1, 1, 1; volume 40 -> 60
-        dict(zip(cols, [CODE["B"], 1, "2020-01", None, "2020-06", 6, 1, 2, 2, 40, 60])),
+        dict(zip(cols, [CODE["B"], 1, "2020-01", None, "2020-06", 6, 1, 2, 40, 60], strict=True)),
         # C: 2020-03..06 = 4 months at rank 2; volume 55 -> 55
-        dict(zip(cols, [CODE["C"], 1, "2020-03", None, "2020-06", 4, 2, 2, 2, 55, 55])),
+        dict(zip(cols, [CODE["C"], 1, "2020-03", None, "2020-06", 4, 2, 2, 55, 55], strict=True)),
     ]
     a = base_gov.ledger.iloc[0]
     assert (a["town_name"], a["district_name"]) == ("广安门外街道", "西城区")
@@ -260,7 +277,12 @@ def test_exit_when_all_conditions_hold(base_gov: governance.Governance) -> None:
     assert {c: row[c] for c, _, _ in governance.CONDITIONS} == dict.fromkeys(
         ["out_of_top", "volume_down", "rates_up", "out_of_low"], True
     )
-    assert (row["months_out"], row["volume"], row["entry_volume"], row["score_rank"]) == (2, 30, 50, 2)
+    assert (row["months_out"], row["volume"], row["entry_volume"], row["score_rank"]) == (
+        2,
+        30,
+        50,
+        2,
+    )
     assert row["all_met"]
     # the released months are not checked
     assert CODE["A"] not in set(governance.checklist(base_gov, "2020-05")["town_code"])
@@ -337,8 +359,12 @@ def test_re_entry_opens_second_spell(reentry_gov: governance.Governance) -> None
         (CODE["A"], 2),
     ]
     second = ledger.iloc[3]
-    assert (second["entry_month"], second["entry_rank"], second["entry_volume"]) == ("2020-06", 1, 70)
-    assert second["exit_month"] is None
+    assert (second["entry_month"], second["best_rank"], second["entry_volume"]) == (
+        "2020-06",
+        1,
+        70,
+    )
+    assert pd.isna(second["exit_month"])
     assert second["months_supervised"] == 2
 
 
@@ -373,7 +399,11 @@ def test_summary_counts_re_entered_town_once(
 def test_as_of(reentry_gov: governance.Governance, month: str, expected: list) -> None:
     got = governance.as_of(reentry_gov, month)
     rows = zip(
-        got["town_code"], got["spell"], got["exit_month"], got["months_supervised"], got["last_month"],
+        got["town_code"],
+        got["spell"],
+        [None if pd.isna(e) else e for e in got["exit_month"]],
+        got["months_supervised"],
+        got["last_month"],
         strict=True,
     )
     assert [(KEY[c], s, e, n, last) for c, s, e, n, last in rows] == expected
@@ -392,7 +422,9 @@ LONG = {
     "D": [5] * 14,
     "E": [1] * 14,
 }
-POPULATION = pd.Series({CODE["A"]: 100.0, CODE["B"]: 200.0, CODE["C"]: 300.0, CODE["D"]: 150.0, CODE["E"]: 250.0})
+POPULATION = pd.Series(
+    {CODE["A"]: 100.0, CODE["B"]: 200.0, CODE["C"]: 300.0, CODE["D"]: 150.0, CODE["E"]: 250.0}
+)
 
 
 @pytest.mark.parametrize(("month", "out_12"), [("2020-12", 0), ("2021-01", 1), ("2021-02", 1)])
@@ -482,7 +514,9 @@ def test_exit_rules_from_settings() -> None:
         "top_n": 99,  # not a governance_* key
         "volume_measure": "accepted",
     }
-    assert ExitRules.from_settings(values) == ExitRules(start_month="2020-01", top_n=5, months_out=4)
+    assert ExitRules.from_settings(values) == ExitRules(
+        start_month="2020-01", top_n=5, months_out=4
+    )
     assert ExitRules.from_settings(governance_values(make_settings())) == ExitRules()
     with pytest.raises(HeatmapError, match="top_n"):
         ExitRules.from_settings({"governance_top_n": 0})
@@ -529,7 +563,7 @@ def test_compare_official(reentry_gov: governance.Governance) -> None:
     cols = ["town_code", "town_name", "official_entry", "official_exit", "computed_entry",
             "computed_exit", "verdict"]  # fmt: skip
     assert list(got.columns) == cols
-    assert got.to_dict("records") == [
+    assert records(got) == [
         dict(zip(cols, row, strict=True))
         for row in [
             (CODE["A"], "广安门外街道", "2020-01", "2020-04", "2020-01", "2020-04", "一致"),
@@ -557,7 +591,9 @@ def panels_and_rules(draw: st.DrawFn) -> tuple[pd.DataFrame, ExitRules]:
     n_towns = draw(st.integers(3, 6))
     n_months = draw(st.integers(4, 12))
     keys = list(TOWNS)[:n_towns]
-    volumes = {k: draw(st.lists(st.integers(0, 50), min_size=n_months, max_size=n_months)) for k in keys}
+    volumes = {
+        k: draw(st.lists(st.integers(0, 50), min_size=n_months, max_size=n_months)) for k in keys
+    }
     score = st.floats(0.5, 1.0, allow_nan=False)
     scores = {k: draw(st.lists(score, min_size=n_months, max_size=n_months)) for k in keys}
     rules = ExitRules(
@@ -579,45 +615,39 @@ def test_ledger_and_status_agree(case: tuple[pd.DataFrame, ExitRules]) -> None:
     months = gov.months
     status = {(m, c): (s, n) for m, c, s, n in gov.status.itertuples(index=False)}
     assert len(status) == len(gov.status)  # one status per town and month
-    exit_months = set()
+    assert {c for _, c in status} == set(gov.ledger["town_code"])
+    exits = set()
     for code, spells in gov.ledger.groupby("town_code"):
-        spells = spells.sort_values("spell")
+        spells = spells.sort_values("spell").reset_index(drop=True)
+        own = {m: v for (m, c), v in status.items() if c == code}
         assert list(spells["spell"]) == list(range(1, len(spells) + 1))
-        assert spells["exit_month"].iloc[:-1].notna().all()  # only the last spell can be open
-        expected: dict[str, tuple[str, int]] = {}
-        for spell in spells.itertuples():
-            exit_month = spell.exit_month if isinstance(spell.exit_month, str) else None
-            expected[spell.entry_month] = ("new" if spell.spell == 1 else "re_entered", spell.spell)
-            end = exit_month or months[-1]
+        assert spells["exit_month"].iloc[:-1].notna().all()  # only the last spell may be open
+        allowed: dict[str, tuple[set[str], int]] = {}
+        for i, spell in spells.iterrows():
+            number, entry = spell["spell"], spell["entry_month"]
+            exit_ = spell["exit_month"] if isinstance(spell["exit_month"], str) else None
+            following = spells["entry_month"].iloc[i + 1] if i + 1 < len(spells) else None
+            assert exit_ is None or entry < exit_
+            assert following is None or (exit_ is not None and exit_ < following)
+            allowed[entry] = ({"new"} if number == 1 else {"re_entered"}, number)
             for m in months:
-                if spell.entry_month < m < end or (exit_month is None and m == end != spell.entry_month):
-                    expected[m] = (status[(m, code)][0], spell.spell)
-                    assert status[(m, code)][0] in ("continuing", "supervised_out")
-            if exit_month is not None:
-                assert exit_month > spell.entry_month
-                expected[exit_month] = ("exited", spell.spell)
-                exit_months.add((exit_month, code))
-                following = spells[spells["spell"] == spell.spell + 1]["entry_month"]
-                until = following.iloc[0] if len(following) else None
-                for m in months:
-                    if m > exit_month and (until is None or m < until):
-                        expected[m] = ("released", spell.spell)
-            counted = sum(1 for s, n in status.values() if n == spell.spell and s != "released")
-            del counted  # per town below
-            own = [
-                s for (m, c), (s, n) in status.items()
-                if c == code and n == spell.spell and s != "released"
-            ]  # fmt: skip
-            assert spell.months_supervised == len(own)
-        got = {m: v for (m, c), v in status.items() if c == code}
-        assert got == expected
-    assert set(status_codes := {c for _, c in status}) <= set(gov.ledger["town_code"])
-    assert status_codes == set(gov.ledger["town_code"])
-    met = gov.checks[gov.checks["all_met"]]
-    assert set(zip(met["month"], met["town_code"], strict=True)) == exit_months
-    # a town in the top ten while supervisable is always supervised that month
-    frame = panel[(panel["volume"] > 0) & (panel["rank"] <= rules.top_n)]
-    for m, c in zip(frame["month"], frame["town_code"], strict=True):
+                if entry < m and (exit_ is None or m < exit_):
+                    allowed[m] = ({"continuing", "supervised_out"}, number)
+                elif exit_ is not None and exit_ < m and (following is None or m < following):
+                    allowed[m] = ({"released"}, number)
+            if exit_ is not None:
+                allowed[exit_] = ({"exited"}, number)
+                exits.add((exit_, code))
+            rows = [s for s, n in own.values() if n == number and s != "released"]
+            assert spell["months_supervised"] == len(rows)
+        assert own.keys() == allowed.keys()
+        for m, (s, n) in own.items():
+            assert s in allowed[m][0] and n == allowed[m][1], (code, m, s, n)
+    met = gov.checks[gov.checks["all_met"].astype(bool)]
+    assert set(zip(met["month"], met["town_code"], strict=True)) == exits
+    # a town with volume in the top N is always supervised that month (never exits while in it)
+    top = panel[(panel["volume"] > 0) & (panel["rank"] <= rules.top_n)]
+    for m, c in zip(top["month"], top["town_code"], strict=True):
         assert status[(m, c)][0] in ("new", "continuing", "re_entered")
 
 
@@ -648,4 +678,3 @@ def test_demo_store_reproduces_reported_figures(demo_gov: governance.Governance)
     guangwai = ledger[(ledger["town_name"] == "广安门外街道") & (ledger["spell"] == 1)]
     assert len(guangwai) == 1
     assert "2020-08" <= guangwai["exit_month"].iloc[0] <= "2020-10"  # reports: Sept 2020
-    assert not math.isnan(end["ever_supervised"])

@@ -79,7 +79,13 @@ class ExitRules:
         prefix = "governance_"
         known = {f.name for f in cls.__dataclass_fields__.values()}  # type: ignore[attr-defined]
         kwargs = {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
-        return cls(**{k: v for k, v in kwargs.items() if k in known})
+        unknown = sorted(f"{prefix}{k}" for k in set(kwargs) - known)
+        if unknown:
+            raise HeatmapError(
+                f"未知治理规则设置 {unknown} (unknown governance setting); known: "
+                + ", ".join(f"{prefix}{k}" for k in sorted(known))
+            )
+        return cls(**kwargs)
 
     def describe(self, lang: str = "zh") -> dict[str, str]:
         """Each condition's rule in words, with the values in force."""
@@ -155,6 +161,9 @@ def _ledger(spells: pd.DataFrame, checks: pd.DataFrame) -> pd.DataFrame:
         .add_prefix("latest_")
     )
     ledger = spells.join(span, on=keys).join(latest, on=keys)
+    ledger["exit_month"] = (
+        ledger["exit_month"].astype(object).where(ledger["exit_month"].notna(), None)
+    )
     return (
         ledger.reindex(columns=_LEDGER_COLUMNS)
         .sort_values(["entry_month", "town_code", "spell"])
@@ -168,7 +177,7 @@ _SPELL_COLUMNS = [
 ]  # fmt: skip
 _LEDGER_COLUMNS = [
     "town_code", "town_name", "district_code", "district_name", "spell", "entry_month", "exit_month",
-    "last_month", "months_supervised", "best_rank", "worst_rank", "entry_volume", "latest_volume",
+    "last_month", "months_supervised", "entry_rank", "best_rank", "worst_rank", "entry_volume", "latest_volume",
     "entry_score", "latest_score", "entry_resolution_rate", "latest_resolution_rate",
     "entry_satisfaction_rate", "latest_satisfaction_rate",
 ]  # fmt: skip
@@ -275,7 +284,8 @@ def _record_check(
             "volume": volume, "entry_volume": spell["entry_volume"], "score": score, "city_score": city,
             "resolution_rate": _float(row["resolution_rate"]),
             "satisfaction_rate": _float(row["satisfaction_rate"]),
-            "score_rank": None if pd.isna(score_rank) else int(score_rank), "n_towns": int(n),
+            "score_rank": None if pd.isna(score_rank) else int(score_rank),
+            "n_towns": None if pd.isna(n) else int(n),
             **conditions, "all_met": all_met,
         }
     )  # fmt: skip

@@ -18,7 +18,8 @@ ALIASES: dict[str, str] = {
 }
 
 _SUFFIXES = ("街道办事处", "地区办事处", "办事处", "街道", "地区", "镇", "乡")
-_DISTRICT = re.compile(r"^(北京市)?[\u4e00-\u9fff]{1,3}区(?=[\u4e00-\u9fff]{2,})")
+_DISTRICTS = "东城|西城|朝阳|丰台|石景山|海淀|门头沟|房山|通州|顺义|昌平|大兴|怀柔|平谷|密云|延庆"
+_DISTRICT = re.compile(rf"^(北京市)?({_DISTRICTS})区(?=[\u4e00-\u9fff]{{2,}})")
 
 
 def normalize(name: str) -> str:
