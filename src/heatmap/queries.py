@@ -185,6 +185,7 @@ def town_trend(
 ) -> pd.DataFrame:
     """A town's last ``months`` months up to the view's end month: volume, rank, rates."""
     _check_measure(measure)
+    _check_town_in_scope(con, town_code, scope)
     end = pd.Period(filters.month_to, freq="M")
     window = [str(end - i) for i in range(months - 1, -1, -1)]
     where, params = where_clause(filters, months=window, geography=False)
@@ -197,7 +198,6 @@ def town_trend(
     frame["rank"] = frame.groupby("month")["volume"].rank(method="min", ascending=False)
     mine = frame[frame["town_code"] == town_code].set_index("month").reindex(window)
     mine[_COUNT_COLUMNS + ["volume"]] = mine[_COUNT_COLUMNS + ["volume"]].fillna(0).astype("int64")
-    _check_town_in_scope(con, town_code, scope)
     return add_rates(mine.drop(columns="town_code").rename_axis("month").reset_index())
 
 
