@@ -101,7 +101,9 @@ def canonical_records(rows: list[tuple] = RECORDS) -> pd.DataFrame:
             "lat": lat,
             "src_crs": "wgs84" if point else None,
             "assign_method": "code" if town else "none",
+            "point_town_code": None,
             "h3": h3.str_to_int(hex_of(point)) if point else None,
+            "content_hash": abs(hash(record_id)),
             "source": "hand",
         }
         row.update({name: flag == "1" for name, flag in zip(FLAG_NAMES, flags, strict=True)})

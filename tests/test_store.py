@@ -12,7 +12,7 @@ from conftest import D1, T1, T2, T3, T4, T5, TOWNS, canonical_records
 from heatmap import store
 from heatmap.errors import StoreError
 
-TABLES = {"meta", "records", "towns", "agg_town_month", "agg_cell_month", "quarantine"}
+TABLES = {"meta", "records", "towns", "agg_town_month", "agg_cell_month", "quarantine", "imports"}
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -63,7 +63,7 @@ def test_file_without_meta_is_rejected(tmp_path: Path) -> None:
         store.connect(path, read_only=True)
 
 
-@pytest.mark.parametrize("version", ["2", "0"])
+@pytest.mark.parametrize("version", ["1", "0"])
 def test_other_schema_version_is_rejected(tmp_path: Path, version: str) -> None:
     path = tmp_path / "old.duckdb"
     con = store.connect(path)
@@ -78,7 +78,7 @@ def test_meta_round_trip(tmp_path: Path) -> None:
     store.set_meta(con, seed=7, synthetic=True, vintage="演示")
     store.set_meta(con, seed=8)
     assert store.get_meta(con) == {
-        "schema_version": 1,
+        "schema_version": store.SCHEMA_VERSION,
         "seed": 8,
         "synthetic": True,
         "vintage": "演示",

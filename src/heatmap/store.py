@@ -13,7 +13,7 @@ import pandas as pd
 
 from heatmap.errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Canonical record layout: (column, DuckDB type, meaning). The README's data model is this table.
 RECORD_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -43,7 +43,13 @@ RECORD_COLUMNS: tuple[tuple[str, str, str], ...] = (
         "VARCHAR NOT NULL",
         "how the town was assigned: code / name / point / address / none",
     ),
+    (
+        "point_town_code",
+        "VARCHAR",
+        "town of the point where it disagrees with the assigned town (flag)",
+    ),
     ("h3", "UBIGINT", "H3 cell of the point at the store's density resolution"),
+    ("content_hash", "UBIGINT NOT NULL", "hash of the record's content: a re-import adds nothing"),
     ("source", "VARCHAR NOT NULL", "file or generator the record came from"),
 )
 
@@ -66,6 +72,7 @@ _DDL = [
         h3 UBIGINT, accepted BIGINT, dispatched BIGINT)""",
     """CREATE TABLE IF NOT EXISTS quarantine (
         source VARCHAR, line BIGINT, reason VARCHAR, raw VARCHAR, loaded_at TIMESTAMP)""",
+    "CREATE TABLE IF NOT EXISTS imports (loaded_at TIMESTAMP, files VARCHAR, report VARCHAR)",
 ]
 
 
