@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from heatmap import paths
@@ -44,6 +45,21 @@ def _parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="显示数据库概况 (show what a store holds)")
     info.add_argument("--db", help="数据库路径")
     info.set_defaults(func=_info)
+
+    ingest = sub.add_parser(
+        "ingest", help="导入 12345 工单导出文件 (import complaint exports: CSV, XLSX, Parquet)"
+    )
+    ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.add_argument("--db", help="数据库路径（不存在则新建；不能是演示数据库）")
+    ingest.add_argument(
+        "--crs",
+        default="auto",
+        choices=["auto", "wgs84", "gcj02", "bd09"],
+        help="坐标系 (default auto)",
+    )
+    ingest.add_argument("--mapping", help="表头对应关系文件 (TOML [columns] or CSV header,field)")
+    ingest.add_argument("--report", help="把导入报告写入 JSON 文件")
+    ingest.set_defaults(func=_ingest)
 
     gov = sub.add_parser(
         "governance",
@@ -203,4 +219,19 @@ def _rank(args: argparse.Namespace) -> int:
         print(month.to_json(orient="records", force_ascii=False, indent=2))
     else:
         sys.stdout.write(month.to_csv(index=False, float_format="%.4f"))
+    return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from heatmap.ingest import ImportOptions, load_mapping
+    from heatmap.loading import ingest_into
+
+    options = ImportOptions(
+        crs=args.crs, mapping=load_mapping(args.mapping) if args.mapping else {}
+    )
+    report = ingest_into(paths.db_path(args.db), args.files, options=options)
+    text = json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
+    if args.report:
+        Path(args.report).write_text(text, encoding="utf-8")
+    print(text)
     return 0
