@@ -11,6 +11,9 @@ pages = [
     st.Page("pages/heatmap.py", title=t("page_heatmap", lang), icon=":material/map:", url_path="map", default=True),
     st.Page("pages/ranking.py", title=t("page_ranking", lang), icon=":material/format_list_numbered:", url_path="ranking"),
     st.Page("pages/governance.py", title=t("page_governance", lang), icon=":material/flag:", url_path="governance"),
+    st.Page("pages/topics.py", title=t("page_topics", lang), icon=":material/checklist:", url_path="topics"),
+    st.Page("pages/categories.py", title=t("page_categories", lang), icon=":material/category:", url_path="categories"),
+    st.Page("pages/data.py", title=t("page_data", lang), icon=":material/upload_file:", url_path="data"),
     st.Page("pages/about.py", title=t("page_about", lang), icon=":material/info:", url_path="notes"),
 ]  # fmt: skip
 st.navigation(pages).run()

@@ -154,3 +154,39 @@ def test_governance_page_before_start_month(app_env: Path) -> None:
     at = _run("pages/governance.py", **{"from": "2019-03", "to": "2019-03"})
     assert not at.exception
     assert any("2019-05" in i.value for i in at.info)
+
+
+@pytest.fixture(scope="module")
+def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from heatmap.loading import ingest_into
+
+    db = tmp_path_factory.mktemp("real") / "real.duckdb"
+    data = ROOT / "tests" / "data"
+    ingest_into(db, [data / "export_gbk.csv", data / "export_bd09.xlsx"])
+    return db
+
+
+def test_data_page_on_the_demo_store(app_env: Path) -> None:
+    at = _run("pages/data.py")
+    assert not at.exception
+    assert at.header[0].value == "数据导入"
+    assert "演示数据（合成）" in at.caption[0].value
+    assert at.text_input(key="import_target").value.endswith("real.duckdb")  # never the demo store
+
+
+@pytest.mark.parametrize(
+    "page", ["pages/data.py", "pages/heatmap.py", "pages/ranking.py", "pages/governance.py"]
+)
+def test_pages_on_an_imported_store(
+    real_db: Path, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    monkeypatch.setenv("HEATMAP_DB", str(real_db))
+    at = _run(page)
+    assert not at.exception
+    text = _texts(at)
+    assert "演示数据（合成）" not in text  # real data: no demo badge
+    if page == "pages/data.py":
+        assert "导入数据" in at.caption[0].value
+        quarantine = at.dataframe[0].value
+        assert sorted(quarantine["line"]) == [8, 9, 14]
+        assert not quarantine["raw"].str.contains("13812345678|张三").any()

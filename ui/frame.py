@@ -12,7 +12,7 @@ import streamlit as st
 
 from heatmap import paths, queries, store
 from heatmap.demo import build_demo
-from heatmap.errors import HeatmapError
+from heatmap.errors import HeatmapError, StoreError
 from heatmap.filters import Filters, from_query_params, to_query_params
 from heatmap.geography import BoundarySet, load_boundary_set
 from heatmap.i18n import t
@@ -47,6 +47,7 @@ def current_lang() -> str:
 def page_frame() -> Context:
     """Render the sidebar (language, filters, notices) and return the page's context."""
     lang = _language_toggle()
+    _store_picker(lang)
     db = _ensure_store(lang)
     con = _connection(db).cursor()
     meta = store.get_meta(con)
@@ -66,26 +67,55 @@ def _language_toggle() -> str:
     return str(st.session_state["lang"])
 
 
+def _store_picker(lang: str) -> None:
+    """A choice of store when data/ holds more than the demo (e.g. an imported real store)."""
+    default = paths.db_path()
+    options = list(
+        dict.fromkeys([str(default), *sorted(str(p) for p in paths.DATA_DIR.glob("*.duckdb"))])
+    )
+    if len(options) > 1:
+        st.sidebar.selectbox(
+            t("store", lang), options, key="db_choice",
+            format_func=lambda p: Path(p).name + ("（演示）" if Path(p) == paths.DEFAULT_DB else ""),
+        )  # fmt: skip
+
+
 def _ensure_store(lang: str) -> str:
-    db = paths.db_path()
-    if not db.exists():
-        if (
-            os.environ.get("HEATMAP_DB")
-            and Path(os.environ["HEATMAP_DB"]) != paths.DEFAULT_DB
-            and not os.environ.get("HEATMAP_BUILD_DEMO")
-        ):
-            st.error(t("error_store", lang, error=f"{db} 不存在"))
-            st.stop()
-        bar = st.progress(0.0, text=t("building_demo", lang))
-        counts = build_demo(db, progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
-        bar.empty()
-        st.toast(t("built_demo", lang, records=counts["records"]))
+    """The store in use (sidebar choice, else HEATMAP_DB, else the demo), built on first run.
+
+    The demo store is generated, so when it is missing or of an older schema it is (re)built here,
+    with a progress bar. Any other store that is missing or outdated is an error with the fix.
+    """
+    db = Path(st.session_state.get("db_choice") or paths.db_path())
+    demo = db.resolve() == paths.DEFAULT_DB.resolve() or bool(os.environ.get("HEATMAP_BUILD_DEMO"))
+    if db.exists():
+        try:
+            _connection(str(db))
+            return str(db)
+        except StoreError as exc:
+            if not demo:
+                st.error(t("error_store", lang, error=exc))
+                st.stop()
+            _connection.clear()
+    elif not demo:
+        st.error(
+            t("error_store", lang, error=f"{db} 不存在 (python -m heatmap ingest FILE --db {db})")
+        )
+        st.stop()
+    bar = st.progress(0.0, text=t("building_demo", lang))
+    counts = build_demo(db, progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
+    bar.empty()
+    st.toast(t("built_demo", lang, records=counts["records"]))
     return str(db)
 
 
 @st.cache_resource(show_spinner=False)
 def _connection(db: str) -> duckdb.DuckDBPyConnection:
-    return store.connect(db, read_only=True)
+    """One connection per store for the server process (pages take cursors of it).
+
+    Writable, so that an import from the data page can share the same database instance.
+    """
+    return store.connect(db)
 
 
 @st.cache_resource(show_spinner=False)

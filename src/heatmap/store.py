@@ -87,9 +87,13 @@ def connect(path: str | os.PathLike[str], *, read_only: bool = False) -> duckdb.
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
-    if not read_only:
-        init_schema(con)
-    _check_version(con, path)
+    try:
+        if not read_only:
+            init_schema(con)
+        _check_version(con, path)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 

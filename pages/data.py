@@ -1,0 +1,102 @@
+"""数据导入: load the platform's exports into a real-data store and see what came in and what did not."""
+
+import json
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from heatmap import paths
+from heatmap.errors import HeatmapError
+from heatmap.i18n import t
+from heatmap.ingest import ImportOptions
+from heatmap.loading import ingest_into
+from ui import frame
+
+ctx = frame.page_frame()
+lang = ctx.lang
+st.header(t("page_data", lang))
+con = ctx.con()
+records = con.execute("SELECT count(*) FROM records").fetchall()[0][0]
+months = ctx.meta.get("last_month") or (ctx.meta.get("months") or ["—"])[-1]
+kind = t("kind_demo" if ctx.meta.get("synthetic") else "kind_real", lang)
+st.caption(t("data_current", lang, db=Path(ctx.db).name, kind=kind, records=records, months=months))
+
+default_target = paths.DATA_DIR / "real.duckdb" if ctx.meta.get("synthetic") else Path(ctx.db)
+target = st.text_input(t("data_target", lang), value=str(default_target), key="import_target")
+uploads = st.file_uploader(
+    t("data_files", lang),
+    type=["csv", "xlsx", "parquet", "txt", "tsv"],
+    accept_multiple_files=True,
+    key="uploads",
+)
+crs = st.selectbox(
+    t("data_crs", lang), ["auto", "wgs84", "gcj02", "bd09"], key="import_crs",
+    format_func=lambda c: t("crs_auto", lang) if c == "auto" else c.upper(),
+)  # fmt: skip
+if st.button(t("data_run", lang), type="primary", disabled=not uploads):
+    bar = st.progress(0.0)
+    with tempfile.TemporaryDirectory() as tmp:
+        files = []
+        for upload in uploads or []:
+            path = Path(tmp) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            files.append(path)
+        try:
+            report = ingest_into(
+                target,
+                files,
+                options=ImportOptions(crs=crs),
+                progress=lambda f, m: bar.progress(f, text=m),
+            )
+        except HeatmapError as exc:
+            bar.empty()
+            st.error(t("data_failed", lang, error=exc))
+            st.stop()
+    bar.empty()
+    st.cache_data.clear()
+    st.session_state["last_report"] = report.as_dict()
+    st.session_state["last_target"] = str(target)
+
+report = st.session_state.get("last_report")
+if report:
+    st.success(t("data_done", lang, imported=report["imported"], updated=report["updated"]))
+    cols = st.columns(7)
+    for col, key, value in zip(
+        cols,
+        ("rep_read", "rep_imported", "rep_updated", "rep_duplicates", "rep_quarantined", "rep_unmatched", "rep_conflicts"),
+        (report["rows_read"], report["imported"], report["updated"], report["duplicates"],
+         report["quarantined"], report["unmatched"], report["conflicts"]),
+        strict=True,
+    ):  # fmt: skip
+        col.metric(t(key, lang), f"{value:,}")
+    left, right = st.columns(2)
+    left.markdown(f"**{t('rep_matched', lang)}**")
+    left.dataframe(pd.Series(report["matched_by"], name="n"), width="stretch")
+    right.markdown(f"**{t('rep_reasons', lang)}**")
+    right.dataframe(
+        pd.Series(report["quarantine_reasons"], name="n", dtype="int64"), width="stretch"
+    )
+    st.markdown(
+        f"**{t('rep_crs', lang)}**：" + "；".join(f"{f}: {c}" for f, c in report["crs"].items())
+    )
+    if any(report["crs_evidence"].values()):
+        st.caption(json.dumps(report["crs_evidence"], ensure_ascii=False))
+    if st.session_state.get("last_target") != ctx.db and st.button(t("data_switch", lang)):
+        st.session_state["db_choice"] = st.session_state["last_target"]
+        st.rerun()
+
+st.subheader(t("quarantine_title", lang))
+st.dataframe(
+    con.execute(
+        "SELECT source, line, reason, raw FROM quarantine ORDER BY loaded_at DESC, line LIMIT 200"
+    ).df(),
+    hide_index=True,
+    width="stretch",
+)
+st.subheader(t("imports_title", lang))
+history = con.execute(
+    "SELECT loaded_at, files, report FROM imports ORDER BY loaded_at DESC LIMIT 50"
+).df()
+st.dataframe(history, hide_index=True, width="stretch")
