@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from heatmap import paths
+from heatmap.boundaries import activate, import_boundaries, list_sets
 from heatmap.errors import HeatmapError
 from heatmap.i18n import t
 from heatmap.ingest import ImportOptions
@@ -86,6 +87,44 @@ if report:
     if st.session_state.get("last_target") != ctx.db and st.button(t("data_switch", lang)):
         st.session_state["db_choice"] = st.session_state["last_target"]
         st.rerun()
+
+with st.expander(t("boundary_title", lang)):
+    st.caption(t("boundary_help", lang))
+    bfile = st.file_uploader(
+        t("boundary_file", lang),
+        type=["geojson", "json", "gpkg", "zip", "parquet"],
+        key="boundary_file",
+    )
+    bname = st.text_input(t("boundary_name", lang), value="official", key="boundary_name")
+    bvalid = st.text_input(t("boundary_valid_from", lang), value="2021-01", key="boundary_valid")
+    if st.button(t("boundary_run", lang), disabled=bfile is None):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(bfile.name).name
+            path.write_bytes(bfile.getvalue())
+            try:
+                breport = import_boundaries(path, name=bname, valid_from=bvalid)
+            except HeatmapError as exc:
+                st.error(t("data_failed", lang, error=exc))
+                st.stop()
+        st.session_state["boundary_report"] = breport.as_dict()
+    if st.session_state.get("boundary_report"):
+        st.json(st.session_state["boundary_report"], expanded=False)
+    sets = [s["name"] for s in list_sets()]
+    active = ctx.meta.get("boundary_set")
+    choice = st.selectbox(
+        t("boundary_active", lang), sets, index=sets.index(active) if active in sets else 0
+    )
+    if st.button(
+        t("boundary_activate", lang), disabled=choice == active or bool(ctx.meta.get("synthetic"))
+    ):
+        try:
+            result = activate(ctx.con(), choice)
+        except HeatmapError as exc:
+            st.error(t("data_failed", lang, error=exc))
+        else:
+            st.cache_data.clear()
+            st.cache_resource.clear()
+            st.success(json.dumps(result, ensure_ascii=False))
 
 st.subheader(t("quarantine_title", lang))
 st.dataframe(

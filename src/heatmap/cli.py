@@ -79,6 +79,24 @@ def _parser() -> argparse.ArgumentParser:
     _add_setting_args(rank)
     rank.set_defaults(func=_rank)
 
+    bnd = sub.add_parser("boundaries", help="街乡镇边界集：导入、启用、列表 (boundary sets)")
+    bnd_sub = bnd.add_subparsers(title="boundaries commands", metavar="BOUNDARIES_COMMAND")
+    bimp = bnd_sub.add_parser("import", help="导入边界文件 (GeoJSON, zipped Shapefile, GeoPackage, GeoParquet)")
+    bimp.add_argument("file")
+    bimp.add_argument("--name", required=True, help="边界集名称，如 official_2021")
+    bimp.add_argument("--valid-from", required=True, help="生效月份 YYYY-MM")
+    for flag in ("name-field", "code-field", "district-field", "population-field"):
+        bimp.add_argument(f"--{flag}", default=None)
+    bimp.add_argument("--approximate", action="store_true", help="标记为示意边界（非官方）")
+    bimp.add_argument("--report", help="把报告写入 JSON 文件")
+    bimp.set_defaults(func=_boundaries_import)
+    bact = bnd_sub.add_parser("activate", help="在数据库中启用边界集并重建汇总 (make a set active in a store)")
+    bact.add_argument("name")
+    bact.add_argument("--db", help="数据库路径")
+    bact.set_defaults(func=_boundaries_activate)
+    blist = bnd_sub.add_parser("list", help="列出 geo/ 中的边界集")
+    blist.set_defaults(func=_boundaries_list)
+
     geo = sub.add_parser("geo", help="边界数据工具 (boundary tools)")
     geo_sub = geo.add_subparsers(title="geo commands", metavar="GEO_COMMAND")
     build = geo_sub.add_parser(
@@ -234,4 +252,38 @@ def _ingest(args: argparse.Namespace) -> int:
     if args.report:
         Path(args.report).write_text(text, encoding="utf-8")
     print(text)
+    return 0
+
+
+def _boundaries_import(args: argparse.Namespace) -> int:
+    from heatmap.boundaries import import_boundaries
+
+    report = import_boundaries(
+        args.file, name=args.name, valid_from=args.valid_from, name_field=args.name_field,
+        code_field=args.code_field, district_field=args.district_field,
+        population_field=args.population_field, approximate=args.approximate,
+    )  # fmt: skip
+    text = json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str)
+    if args.report:
+        Path(args.report).write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+def _boundaries_activate(args: argparse.Namespace) -> int:
+    from heatmap import store
+    from heatmap.boundaries import activate
+
+    con = store.connect(paths.db_path(args.db))
+    try:
+        print(json.dumps(activate(con, args.name), ensure_ascii=False, indent=2))
+    finally:
+        con.close()
+    return 0
+
+
+def _boundaries_list(args: argparse.Namespace) -> int:
+    from heatmap.boundaries import list_sets
+
+    print(json.dumps(list_sets(), ensure_ascii=False, indent=2))
     return 0

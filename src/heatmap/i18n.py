@@ -193,6 +193,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "rep_reasons": ("隔离原因", "Quarantine reasons"),
     "quarantine_title": ("隔离区（最近 200 行；个人信息已去除）", "Quarantine (latest 200 rows; personal data removed)"),
     "imports_title": ("导入记录", "Import history"),
+    "boundary_title": ("街乡镇边界导入与启用", "Township boundaries: import and activate"),
+    "boundary_help": (
+        "支持 GeoJSON、zip 压缩的 Shapefile、GeoPackage、GeoParquet；自动识别坐标系（含标为 WGS84 的 GCJ-02/BD-09），修复无效面，报告重叠、缝隙与缺失街乡镇。演示数据库不能更换边界。",
+        "GeoJSON, zipped Shapefile, GeoPackage or GeoParquet; the coordinate system is detected (GCJ-02/BD-09 declared as WGS84 included), invalid polygons repaired, overlaps, gaps and missing towns reported. The demo store keeps its boundaries.",
+    ),
+    "boundary_file": ("边界文件", "Boundary file"),
+    "boundary_name": ("边界集名称（字母、数字、_、-）", "Set name (letters, digits, _ and -)"),
+    "boundary_valid_from": ("生效月份 YYYY-MM", "Valid from YYYY-MM"),
+    "boundary_run": ("导入边界", "Import boundaries"),
+    "boundary_active": ("当前数据库使用的边界集", "Boundary set of this store"),
+    "boundary_activate": ("启用并重建汇总", "Activate and rebuild aggregates"),
     "source_line": ("数据来源：{source}；{notice}", "Source: {source}; {notice}"),
     # 每月一题 and 类别分析 (issue 6)
     "page_topics": ("每月一题", "Problem of the month"),

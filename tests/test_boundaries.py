@@ -1,0 +1,220 @@
+"""Boundary import: CRS detection (GCJ-02 declared as WGS84), field matching, repair, report, activation."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from heatmap import paths, queries, store
+from heatmap.boundaries import activate, import_boundaries, lineage, list_sets, read_boundaries
+from heatmap.coords import from_wgs84
+from heatmap.errors import BoundaryError
+from heatmap.filters import Filters
+from heatmap.geography import load_boundary_set
+from heatmap.loading import ingest_into
+
+DATA = Path(__file__).parent / "data"
+
+
+def _official(crs: str = "gcj02") -> gpd.GeoDataFrame:
+    """西城 and 东城 demo towns as an official-style layer: short names, Chinese fields, one bow-tie."""
+    towns = load_boundary_set().frame
+    towns = towns[towns["district_name"].isin(["西城区", "东城区"])].reset_index(drop=True)
+    geoms = towns.geometry.values
+    if crs != "wgs84":
+        geoms = shapely.transform(
+            geoms, lambda xy: np.column_stack(from_wgs84(xy[:, 0], xy[:, 1], crs))
+        )
+    frame = gpd.GeoDataFrame(
+        {
+            "XZQMC": towns["name"].str.replace("街道", "", regex=False),
+            "QX": towns["district_name"],
+            "人口": np.arange(len(towns)) * 1000 + 50_000,
+        },
+        geometry=geoms,
+        crs=4326,
+    )
+    minx, miny, maxx, maxy = shapely.bounds(frame.geometry.iloc[0])
+    frame.loc[0, "geometry"] = shapely.Polygon(
+        [(minx, miny), (maxx, maxy), (maxx, miny), (minx, maxy)]
+    )
+    return frame
+
+
+@pytest.fixture
+def out_dir(tmp_path: Path) -> Path:
+    return tmp_path / "geo"
+
+
+def test_gcj02_declared_as_wgs84_is_detected_and_converted(tmp_path: Path, out_dir: Path) -> None:
+    path = tmp_path / "official.geojson"
+    _official("gcj02").to_file(path, driver="GeoJSON")
+    report = import_boundaries(path, name="official", valid_from="2021-01", geo_dir=out_dir)
+    assert report.crs_used == "gcj02"
+    assert report.crs_evidence["gcj02"] > report.crs_evidence["wgs84"] + 0.1
+    assert report.fields == {"code": None, "name": "XZQMC", "district": "QX", "population": "人口"}
+    assert report.towns == 32  # 西城 15 + 东城 17, matched by short name + district
+    assert report.repaired == [
+        load_boundary_set().frame.query("district_name == '东城区'")["name"].iloc[0]
+    ]
+    assert report.unmatched_names == []
+    assert len(report.missing_from_2023_list) == 349 - 32
+    written = load_boundary_set("official", geo_dir=out_dir)
+    assert not written.approximate and written.notice("zh") is None
+    assert written.frame.geometry.is_valid.all()
+    assert written.meta["population_field"] == "人口"
+    # converted back: each town's polygon sits on the demo town it came from
+    demo = load_boundary_set().frame.set_index("code9")
+    for code, geom in zip(
+        written.frame["code9"].iloc[1:], written.frame.geometry.iloc[1:], strict=True
+    ):
+        iou = (
+            shapely.intersection(geom, demo.loc[code, "geometry"]).area
+            / shapely.union(geom, demo.loc[code, "geometry"]).area
+        )
+        assert iou > 0.99
+
+
+def test_wgs84_stays_and_overlaps_are_reported(tmp_path: Path, out_dir: Path) -> None:
+    path = tmp_path / "official.gpkg"
+    _official("wgs84").to_file(path, driver="GPKG")
+    report = import_boundaries(path, name="official", valid_from="2021-01", geo_dir=out_dir)
+    assert report.crs_used == "wgs84"
+    names = {o["a"] for o in report.overlaps} | {o["b"] for o in report.overlaps}
+    assert report.repaired[0] in names  # the repaired bow-tie's box covers its neighbours
+
+
+def test_zipped_shapefile_and_geoparquet(tmp_path: Path, out_dir: Path) -> None:
+    frame = _official("wgs84").rename(columns={"人口": "POP"})
+    shp = tmp_path / "shp"
+    shp.mkdir()
+    frame.to_file(shp / "towns.shp", driver="ESRI Shapefile", encoding="utf-8")
+    archive = shutil.make_archive(str(tmp_path / "towns"), "zip", shp)
+    assert len(read_boundaries(archive)) == 32
+    parquet = tmp_path / "towns.parquet"
+    frame.to_parquet(parquet)
+    report = import_boundaries(
+        parquet, name="pq", valid_from="2022-01", population_field="POP", geo_dir=out_dir
+    )
+    assert report.towns == 32 and report.fields["population"] == "POP"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"name": "bad name", "valid_from": "2021-01"}, "边界集名称"),
+        ({"name": "ok", "valid_from": "2021"}, "YYYY-MM"),
+        ({"name": "ok", "valid_from": "2021-01", "name_field": "nope"}, "字段 'nope' 不存在"),
+    ],
+)
+def test_bad_arguments(tmp_path: Path, out_dir: Path, kwargs: dict, message: str) -> None:
+    path = tmp_path / "official.geojson"
+    _official().to_file(path, driver="GeoJSON")
+    with pytest.raises(BoundaryError, match=message):
+        import_boundaries(path, geo_dir=out_dir, **kwargs)
+
+
+def test_unreadable_and_fieldless_files(tmp_path: Path, out_dir: Path) -> None:
+    doc = tmp_path / "towns.doc"
+    doc.write_text("x", encoding="utf-8")
+    with pytest.raises(BoundaryError, match="不支持的边界文件类型"):
+        read_boundaries(doc)
+    bare = gpd.GeoDataFrame(
+        {"x": [1]}, geometry=[shapely.box(116.3, 39.9, 116.31, 39.91)], crs=4326
+    )
+    path = tmp_path / "bare.geojson"
+    bare.to_file(path, driver="GeoJSON")
+    with pytest.raises(BoundaryError, match="找不到街乡镇代码或名称字段"):
+        import_boundaries(path, name="bare", valid_from="2021-01", geo_dir=out_dir)
+
+
+def test_lineage_of_a_split() -> None:
+    old = gpd.GeoDataFrame({"code9": ["A"]}, geometry=[shapely.box(0, 0, 2, 1)], crs=32650).to_crs(
+        4326
+    )
+    new = gpd.GeoDataFrame(
+        {"code9": ["A", "B"]},
+        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)],
+        crs=32650,
+    ).to_crs(4326)
+    links = lineage(old, new)
+    assert sorted(
+        zip(links["old_code"], links["new_code"], links["share"].round(3), strict=True)
+    ) == [
+        ("A", "A", 0.5),
+        ("A", "B", 0.5),
+    ]
+
+
+@pytest.fixture
+def installed_set(tmp_path: Path) -> Iterator[str]:
+    """An official-style set written into the repository's geo/ for the app, removed afterwards."""
+    name = f"pytest_official_{os.getpid()}"
+    path = tmp_path / "official.geojson"
+    _official("gcj02").to_file(path, driver="GeoJSON")
+    import_boundaries(path, name=name, valid_from="2021-01")
+    try:
+        yield name
+    finally:
+        shutil.rmtree(paths.GEO_DIR / name, ignore_errors=True)
+
+
+def test_activation_reassigns_and_removes_the_notice(tmp_path: Path, installed_set: str) -> None:
+    db = tmp_path / "real.duckdb"
+    ingest_into(db, [DATA / "export_gbk.csv"])
+    con = store.connect(db)
+    result = activate(con, installed_set)
+    assert result["towns"] == 32 and result["previous"] == "demo_townships_2023"
+    meta = store.get_meta(con)
+    assert meta["boundary_set"] == installed_set and meta["boundary_approximate"] is False
+    towns = dict(con.execute("SELECT record_id, town_name FROM records").fetchall())
+    assert towns["A002"] == "广安门外街道"  # in 西城: kept
+    assert towns["A001"] is None  # 学院路 (海淀) is not in this set
+    ranked = queries.town_measures(con, Filters("2021-05", "2021-05"))
+    assert len(ranked) == 32 and ranked.iloc[0]["town_name"] == "广安门外街道"
+    con.close()
+    assert installed_set in {s["name"] for s in list_sets()}
+
+
+def test_activation_failure_leaves_store(
+    tmp_path: Path, installed_set: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "real.duckdb"
+    ingest_into(db, [DATA / "export_gbk.csv"])
+    con = store.connect(db)
+    before = con.execute("SELECT * FROM records ORDER BY record_id").fetchall()
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(store, "refresh_aggregates", boom)
+    with pytest.raises(RuntimeError):
+        activate(con, installed_set)
+    assert con.execute("SELECT * FROM records ORDER BY record_id").fetchall() == before
+    assert store.get_meta(con)["boundary_set"] == "demo_townships_2023"
+    con.close()
+
+
+def test_maps_on_an_official_set_drop_the_notice(
+    tmp_path: Path, installed_set: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    db = tmp_path / "real.duckdb"
+    ingest_into(db, [DATA / "export_gbk.csv"])
+    con = store.connect(db)
+    activate(con, installed_set)
+    con.close()
+    monkeypatch.setenv("HEATMAP_DB", str(db))
+    at = AppTest.from_file(str(paths.REPO_ROOT / "pages" / "heatmap.py"), default_timeout=60).run()
+    assert not at.exception
+    text = "\n".join(c.value for c in at.caption)
+    assert "示意边界" not in text
+    assert len(at.get("deck_gl_json_chart")) == 1
