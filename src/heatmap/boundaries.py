@@ -103,9 +103,10 @@ def import_boundaries(
     report.overlaps, report.gaps = _overlaps_and_gaps(frame)
     listed = load_township_list()
     missing = listed[~listed["code9"].isin(frame["code9"])]
-    report.missing_from_2023_list = missing[["code9", "name", "district_name", "kind"]].to_dict(
-        "records"
-    )
+    report.missing_from_2023_list = [
+        {k: str(v) for k, v in row.items()}
+        for row in missing[["code9", "name", "district_name", "kind"]].to_dict("records")
+    ]
     report.towns = len(frame)
     _write_set(
         frame,
