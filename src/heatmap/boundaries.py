@@ -104,7 +104,7 @@ def import_boundaries(
     listed = load_township_list()
     missing = listed[~listed["code9"].isin(frame["code9"])]
     report.missing_from_2023_list = [
-        {k: str(v) for k, v in row.items()}
+        {str(k): str(v) for k, v in row.items()}
         for row in missing[["code9", "name", "district_name", "kind"]].to_dict("records")
     ]
     report.towns = len(frame)
