@@ -74,7 +74,14 @@ if report:
         col.metric(t(key, lang), f"{value:,}")
     left, right = st.columns(2)
     left.markdown(f"**{t('rep_matched', lang)}**")
-    left.dataframe(pd.Series(report["matched_by"], name="n"), width="stretch")
+    methods = (
+        {"code": "代码", "name": "名称", "point": "坐标", "address": "地址"} if lang == "zh" else {}
+    )
+    count = "条数" if lang == "zh" else "rows"
+    left.dataframe(
+        pd.Series({methods.get(k, k): v for k, v in report["matched_by"].items()}, name=count),
+        width="stretch",
+    )
     right.markdown(f"**{t('rep_reasons', lang)}**")
     right.dataframe(
         pd.Series(report["quarantine_reasons"], name="n", dtype="int64"), width="stretch"
