@@ -93,14 +93,15 @@ def label(ctx: Context, name: str) -> str:
 
 
 def area(ctx: Context, towns: pd.DataFrame) -> str:
-    """The view's geography in words ('' for the whole city), for the summary sentence."""
+    """The view's geography in words ('' for the whole city), for the summary sentence: the chosen
+    towns, else the chosen districts, else the districts this server is limited to."""
     f = ctx.filters
     if f.towns:
         names = towns.set_index("town_code")["town_name"]
         shown = [str(names.get(c, c)) for c in f.towns]
-    elif f.districts:
+    elif f.districts or ctx.scope:
         names = towns.drop_duplicates("district_code").set_index("district_code")["district_name"]
-        shown = [str(names.get(c, c)) for c in f.districts]
+        shown = [str(names.get(c, c)) for c in (f.districts or ctx.scope or ())]
     else:
         return ""
     joined = "、".join(shown[:3]) + (" …" if len(shown) > 3 else "")
@@ -185,7 +186,10 @@ def progress_table(progress: pd.DataFrame, ctx: Context) -> None:
         ),
         "plan_share": st.column_config.NumberColumn(t("col_plan_share", lang), format="percent"),
     }
-    st.dataframe(frame[list(columns)], column_config=columns, hide_index=True, width="stretch")
+    st.dataframe(
+        frame[list(columns)], column_config=columns, hide_index=True, width="stretch",
+        height=35 * (len(frame) + 1) + 3,
+    )  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

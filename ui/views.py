@@ -92,7 +92,8 @@ def notice_line(ctx: Context) -> None:
     if ctx.boundaries.approximate:
         parts.append(ctx.boundaries.notice(ctx.lang) or "")
     volume = t(f"measure_{ctx.measure}", ctx.lang)
-    parts.append(f"{t('volume_measure', ctx.lang)}：{volume}")
+    colon = "：" if ctx.lang == "zh" else ": "
+    parts.append(f"{t('volume_measure', ctx.lang)}{colon}{volume}")
     st.caption(" ｜ ".join(p for p in parts if p))
 
 
@@ -101,7 +102,9 @@ def kpis(overview: dict[str, Any], lang: str) -> None:
     cols[0].metric(
         t("kpi_volume", lang),
         f"{overview['volume']:,}",
-        signed_percent(overview["mom"]),
+        None
+        if overview["mom"] is None
+        else f"{overview['mom'] * 100:+.1f}%",  # ASCII sign: the arrow follows it
         delta_color="inverse",
     )
     for col, rate, key in (

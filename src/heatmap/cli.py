@@ -81,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
 
     bnd = sub.add_parser("boundaries", help="街乡镇边界集：导入、启用、列表 (boundary sets)")
     bnd_sub = bnd.add_subparsers(title="boundaries commands", metavar="BOUNDARIES_COMMAND")
-    bimp = bnd_sub.add_parser("import", help="导入边界文件 (GeoJSON, zipped Shapefile, GeoPackage, GeoParquet)")
+    bimp = bnd_sub.add_parser(
+        "import", help="导入边界文件 (GeoJSON, zipped Shapefile, GeoPackage, GeoParquet)"
+    )
     bimp.add_argument("file")
     bimp.add_argument("--name", required=True, help="边界集名称，如 official_2021")
     bimp.add_argument("--valid-from", required=True, help="生效月份 YYYY-MM")
@@ -90,12 +92,18 @@ def _parser() -> argparse.ArgumentParser:
     bimp.add_argument("--approximate", action="store_true", help="标记为示意边界（非官方）")
     bimp.add_argument("--report", help="把报告写入 JSON 文件")
     bimp.set_defaults(func=_boundaries_import)
-    bact = bnd_sub.add_parser("activate", help="在数据库中启用边界集并重建汇总 (make a set active in a store)")
+    bact = bnd_sub.add_parser(
+        "activate", help="在数据库中启用边界集并重建汇总 (make a set active in a store)"
+    )
     bact.add_argument("name")
     bact.add_argument("--db", help="数据库路径")
     bact.set_defaults(func=_boundaries_activate)
     blist = bnd_sub.add_parser("list", help="列出 geo/ 中的边界集")
     blist.set_defaults(func=_boundaries_list)
+
+    from heatmap.topics import add_topics_command
+
+    add_topics_command(sub)
 
     geo = sub.add_parser("geo", help="边界数据工具 (boundary tools)")
     geo_sub = geo.add_subparsers(title="geo commands", metavar="GEO_COMMAND")

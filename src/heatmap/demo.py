@@ -351,6 +351,8 @@ class DemoModel:
                 factor[j] *= 2.5 if (mo <= 3 or mo >= 11) else 0.15
             if season == "covid":
                 factor[j] = 0.0
+        # month-to-month swings per problem (campaigns, weather, news), so some fall and some rise
+        factor *= np.random.default_rng([self.seed, 2000 + index]).lognormal(0.0, 0.07, len(factor))
         probs = self.problem_mix * factor[None, :]
         cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
         u = rng.random(len(town))

@@ -218,6 +218,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "As of {month}{area}, {fell} of {total} problems fell month-on-month, {over} of them by more than {pct}%",
     ),
     "topics_area": ("（{area}）", " ({area})"),
+    "topics_no_previous": (
+        "数据库中没有上月（{previous}）的数据，无法计算环比。",
+        "The store has no data for the previous month ({previous}): no month-on-month change.",
+    ),
     "topics_range_note": (
         "已选月份区间，每月一题按结束月份 {month} 统计。",
         "A month range is selected: figures are for its end month {month}.",
@@ -243,7 +247,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "近 {n} 个月各问题{measure}（末点为当月：绿色 = 环比下降，红色 = 上升）",
         "Per problem, last {n} months: {measure} (last point = this month: green fell, red rose)",
     ),
-    "topics_table": ("{month} 清单问题{measure}与变化", "Listed problems, {month}: {measure} and change"),
+    "topics_table": (
+        "{month} 清单问题{measure}与变化",
+        "Listed problems, {month}: {measure} and change",
+    ),
     "col_theme": ("主题", "Theme"),
     "col_problem": ("问题", "Problem"),
     "col_lead": ("牵头单位", "Lead unit"),
@@ -253,7 +260,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_share": ("占比", "Share"),
     "col_increase": ("增加（件）", "Increase"),
     "rising_abs": ("环比增加最多", "Largest increase"),
-    "rising_rel": ("环比增幅最大（上期 ≥ {base} 件）", "Largest relative increase (previous ≥ {base})"),
+    "rising_rel": (
+        "环比增幅最大（上期 ≥ {base} 件）",
+        "Largest relative increase (previous ≥ {base})",
+    ),
     "rising_none": ("没有符合条件的上升问题。", "No problem qualifies."),
     "topic_section": ("单个问题：分布与主要街乡镇", "One problem: where it is and who carries it"),
     "topic_pick": ("选择问题", "Problem"),
@@ -264,8 +274,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "top_towns": ("主要街乡镇", "Top towns"),
     "top_districts": ("主要区", "Top districts"),
     "topic_share_note": (
-        "占比：占所选范围内该问题{measure}的比例；排名为全市排名。",
-        "Share: of the problem's {measure} in the view; ranks are city-wide.",
+        "占比：占所选范围内该问题{measure}的比例；表中名次为所选范围内的名次（地图提示框中为全市排名）。",
+        "Share: of the problem's {measure} in the view; table ranks are within the view (the map's tooltip shows the city rank).",
     ),
     "spikes_title": ("异常升高预警（{month}）", "Spike alerts ({month})"),
     "spike_rule": (
@@ -279,7 +289,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "spike_scope": ("预警范围", "Problems checked"),
     "spike_scope_listed": ("清单问题", "Listed problems"),
     "spike_scope_all": ("全部问题", "All problems"),
-    "spikes_none": ("本月没有街乡镇 × 问题超过预警线。", "No town × problem is above the alert line this month."),
+    "spikes_none": (
+        "本月没有街乡镇 × 问题超过预警线。",
+        "No town × problem is above the alert line this month.",
+    ),
     "spikes_history": (
         "预警需要 {month} 之前 {window} 个月的数据，数据库中不足。",
         "Alerts need the {window} months before {month}; the store has fewer.",
@@ -336,6 +349,84 @@ TEXT: dict[str, tuple[str, str]] = {
         "MoM: vs the equally long window before; YoY: vs a year earlier; change: vs the previous rank.",
     ),
     "cat_none": ("所选范围内没有诉求。", "No requests in this view."),
+    # 月度简报 (issue 5)
+    "page_briefing": ("月度简报", "Monthly briefing"),
+    "brief_scope_city": ("全市", "Beijing"),
+    "brief_subtitle": (
+        "月份：{month}　｜　范围：{scope}　｜　口径：{measure}",
+        "Month: {month}  |  Scope: {scope}  |  Volume: {measure}",
+    ),
+    "brief_source": (
+        "数据来源：{source}　｜　数据版本：{vintage}",
+        "Source: {source}  |  Vintage: {vintage}",
+    ),
+    "brief_source_demo": (
+        "北京 12345 工单月度汇总（演示数据，合成）",
+        "Beijing 12345 monthly aggregates (demo data, synthetic)",
+    ),
+    "brief_source_real": ("北京 12345 工单月度汇总（导入数据）", "Beijing 12345 monthly aggregates (imported)"),
+    "brief_boundary": ("边界：{title}", "Boundaries: {title}"),
+    "brief_map_title": ("{month} {scope}各街乡镇{measure}", "{measure} by street/township, {scope}, {month}"),
+    "brief_top_title": ("{month} {scope}接诉量前十街乡镇", "Top ten streets/townships by volume, {scope}, {month}"),
+    "brief_top_title_district": (
+        "{month} {scope}接诉量前十街乡镇（全市排名）",
+        "Top ten streets/townships of {scope} by volume (city ranks), {month}",
+    ),
+    "brief_gov_title": ("{month} 治理类街乡镇督导情况（{scope}）", "Governance-type towns, {scope}, {month}"),
+    "brief_rates_title": (
+        "{scope}响应率、解决率、满意率（{start} 至 {month}）",
+        "Response, resolution and satisfaction rates, {scope}, {start} to {month}",
+    ),
+    "brief_problems_title": ("{month} {scope}主要问题（前 {n} 项）", "Top {n} problems, {scope}, {month}"),
+    "brief_movers_title": (
+        "{month} {scope}接诉量环比变化最大的街乡镇",
+        "Largest month-on-month changes by street/township, {scope}, {month}",
+    ),
+    "brief_legend_volume": ("{measure}（件）", "{measure} (requests)"),
+    "brief_legend_supervised": ("督导中（治理类）", "Under supervision"),
+    "brief_legend_exited": ("已摘帽", "Exited"),
+    "brief_legend_district": ("区界", "District boundary"),
+    "brief_legend_top": ("前十（数字为全市排名）", "Top ten (number = city rank)"),
+    "brief_top_list": ("接诉量前十", "Top ten by volume"),
+    "brief_previous_rank": ("上月排名", "Prev. rank"),
+    "brief_entered": ("本月新纳入", "Entered this month"),
+    "brief_exited_now": ("本月摘帽", "Exited this month"),
+    "brief_still": ("督导中", "Still supervised"),
+    "brief_unit": ("个", ""),
+    "brief_none": ("无", "none"),
+    "brief_report_figures": (
+        "截至 {month}（全市）：累计纳入 {ever} 个街乡镇（{districts} 个区），已摘帽 {exited} 个，"
+        "督导中 {now} 个，连续 12 个月未进前十 {out12} 个",
+        "As of {month} (city): {ever} towns in {districts} districts supervised so far, {exited} exited, "
+        "{now} still supervised, {out12} out of the top ten for 12 months",
+    ),
+    "brief_checklist_head": ("摘帽条件核对：督导中的街乡镇还缺哪些条件", "Exit checklist: what supervised towns still lack"),
+    "brief_lacking": ("尚缺 {n} 项：{items}（{count} 个）", "Lacking {n}: {items} ({count})"),
+    "brief_more": ("等，另有 {n} 个", " and {n} more"),
+    "brief_rules": ("摘帽条件（假设，可配置）：{rules}", "Exit rule (assumptions, configurable): {rules}"),
+    "brief_weights": ("综合得分 = {w}", "Score = {w}"),
+    "brief_city_dashed": ("虚线：全市", "Dashed: city"),
+    "brief_up": ("增加最多", "Largest increases"),
+    "brief_down": ("减少最多", "Largest decreases"),
+    "brief_change": ("较上月", "vs previous month"),
+    "brief_no_previous": ("上月无数据，无法计算环比。", "No data for the previous month."),
+    "brief_build": ("生成简报", "Build the briefing"),
+    "brief_intro": (
+        "按侧栏的结束月份 {month} 与范围 {scope} 生成会议用图表：PNG（每图一张，1920×1080）、PDF（每页一图）、"
+        "PPTX（16:9，每页一图，标题可编辑）。侧栏恰好选中一个区时范围为该区，否则为全市；排名始终为全市排名。",
+        "Builds the meeting figures for the sidebar's end month {month} and scope {scope}: PNG (one per "
+        "figure, 1920×1080), PDF (one figure a page) and PPTX (16:9, one figure a slide, editable titles). "
+        "The scope is the district when exactly one is selected in the sidebar, else the whole city; ranks "
+        "are always city-wide.",
+    ),
+    "brief_building": ("正在生成简报…", "Building the briefing…"),
+    "brief_built": ("已生成 {n} 个文件，用时 {seconds:.0f} 秒。", "Built {n} files in {seconds:.0f} s."),
+    "brief_files": ("下载", "Downloads"),
+    "brief_download_all": ("全部下载（zip）", "Download all (zip)"),
+    "brief_preview": ("预览", "Preview"),
+    "brief_failed": ("简报生成失败：{error}", "The briefing failed: {error}"),
+    "present_toggle": ("演示模式（投影、截图）", "Presentation mode (projection, screenshots)"),
+    "present_exit": ("退出演示模式", "Exit presentation mode"),
 }
 
 
