@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -218,3 +219,101 @@ def test_maps_on_an_official_set_drop_the_notice(
     text = "\n".join(c.value for c in at.caption)
     assert "示意边界" not in text
     assert len(at.get("deck_gl_json_chart")) == 1
+
+
+def _write_set(
+    geo: Path, name: str, codes: list[str], boxes: list[tuple[float, float, float, float]]
+) -> None:
+    from heatmap.geography import _write_geojson, _write_json
+
+    frame = gpd.GeoDataFrame(
+        {
+            "code9": codes,
+            "name": [f"镇{c[-3:]}" for c in codes],
+            "district_code": ["110108"] * len(codes),
+            "district_name": ["海淀区"] * len(codes),
+            "kind": ["镇"] * len(codes),
+        },
+        geometry=[shapely.box(*b) for b in boxes],
+        crs=4326,
+    )
+    (geo / name).mkdir(parents=True)
+    _write_geojson(frame, geo / name / "townships.geojson")
+    _write_json(
+        {"name": name, "approximate": False, "valid_from": "2021-01"}, geo / name / "metadata.json"
+    )
+
+
+def _records_store(
+    db: Path, rows: list[tuple[str, str | None, str, float, float]]
+) -> duckdb.DuckDBPyConnection:
+    """A store with hand records: (record_id, town_code, assign_method, lon, lat)."""
+    import pandas as pd
+
+    from heatmap.store import column_names
+
+    con = store.connect(db)
+    frame = pd.DataFrame(
+        [
+            {
+                "record_id": r,
+                "received_at": pd.Timestamp("2020-06-01 09:00"),
+                "month": pd.Timestamp("2020-06-01"),
+                "town_code": code,
+                "assign_method": method,
+                "lon": lon,
+                "lat": lat,
+                "src_crs": "wgs84",
+                "dispatched": True,
+                "responded": True,
+                "evaluated": False,
+                "resolved": False,
+                "satisfied": False,
+                "content_hash": i,
+                "source": "hand",
+                "problem": "其他",
+                "theme": "其他",
+            }
+            for i, (r, code, method, lon, lat) in enumerate(rows)
+        ]
+    ).reindex(columns=list(column_names()))
+    frame["h3"] = pd.array([None] * len(frame), dtype="UInt64")
+    store.append_records(con, frame)
+    return con
+
+
+def test_split_and_merge_hand_records_to_successors(tmp_path: Path) -> None:
+    geo = tmp_path / "geo"
+    # old: 010 = [0, 2] × [0, 1], 011 = [2, 3] × [0, 1] (degrees offset to Beijing)
+    x0, y0 = 116.0, 40.0
+    _write_set(
+        geo,
+        "old",
+        ["110108010", "110108011"],
+        [(x0, y0, x0 + 0.02, y0 + 0.01), (x0 + 0.02, y0, x0 + 0.03, y0 + 0.01)],
+    )
+    # new: 010 split into 098 (west, 75 %) and 099 (east, 25 %); 011 unchanged
+    _write_set(
+        geo, "split", ["110108098", "110108099", "110108011"],
+        [(x0, y0, x0 + 0.015, y0 + 0.01), (x0 + 0.015, y0, x0 + 0.02, y0 + 0.01), (x0 + 0.02, y0, x0 + 0.03, y0 + 0.01)],
+    )  # fmt: skip
+    con = _records_store(
+        tmp_path / "s.duckdb",
+        [
+            ("R1", "110108010", "code", x0 + 0.018, y0 + 0.005),  # by code, point in the east part
+            ("R2", "110108011", "name", x0 + 0.025, y0 + 0.005),  # unchanged town
+            ("R3", None, "point", x0 + 0.017, y0 + 0.005),  # by point: follows the polygons
+        ],
+    )
+    activate(con, "old", geo_dir=geo)
+    result = activate(con, "split", geo_dir=geo)
+    got = dict(con.execute("SELECT record_id, town_code FROM records").fetchall())
+    assert got == {"R1": "110108098", "R2": "110108011", "R3": "110108099"}
+    assert result["records_to_successor"] == 1 and result["lineage_links"] == 2
+    links = con.execute(
+        "SELECT old_code, new_code, round(share, 2) FROM lineage ORDER BY 2"
+    ).fetchall()
+    assert links == [("110108010", "110108098", 0.75), ("110108010", "110108099", 0.25)]
+    flagged = con.execute("SELECT point_town_code FROM records WHERE record_id = 'R1'").fetchone()
+    assert flagged == ("110108099",)  # R1's point is in the east part: flagged, not moved
+    con.close()

@@ -380,36 +380,32 @@ def lineage(
 def activate(
     con: duckdb.DuckDBPyConnection, name: str, *, geo_dir: Path = GEO_DIR
 ) -> dict[str, Any]:
-    """Make boundary set ``name`` the store's active set: towns table, re-assignment by point, aggregates.
+    """Make boundary set ``name`` the store's active set: towns, lineage, re-assignment, aggregates.
 
-    Records assigned by code or name keep their town; records assigned by point (or not at all) are
-    assigned again under the new polygons; conflicts are recomputed; all aggregates are rebuilt.
+    Records assigned by point (or not at all) are assigned again under the new polygons. Records
+    assigned by code or name keep their town while it exists; a town that no longer exists (split
+    or merged away) hands its records to its largest successor by area (the lineage, kept in the
+    ``lineage`` table), so rankings and the governance ledger continue across the change.
+    Conflicts are recomputed and all aggregates rebuilt, in one transaction.
     """
     from heatmap.demo import town_table
 
     boundaries = load_boundary_set(name, geo_dir=geo_dir)
     old_name = store.get_meta(con).get("boundary_set")
+    links = _lineage_from(old_name, boundaries, geo_dir)
+    successor = links.sort_values("share", ascending=False).drop_duplicates("old_code")
+    successor = successor[~successor["old_code"].isin(boundaries.frame["code9"])]
     index = TownIndex.from_frame(boundaries.frame, code_field="code9")
     towns = town_table(boundaries)
     con.execute("BEGIN TRANSACTION")
     try:
         store.replace_towns(con, towns)
         rows = con.execute("SELECT record_id, town_code, assign_method, lon, lat FROM records").df()
-        ok = rows["lon"].notna().to_numpy()
-        at_point = np.full(len(rows), None, dtype=object)
-        if ok.any():
-            at_point[ok] = index.lookup(rows["lon"].to_numpy()[ok], rows["lat"].to_numpy()[ok])
-        rows["point_town"] = at_point
-        by_point = rows["assign_method"].isin(["point", "none"]) & rows["point_town"].notna()
-        rows.loc[by_point, "town_code"] = rows.loc[by_point, "point_town"]
-        rows.loc[by_point, "assign_method"] = "point"
-        keep = rows["town_code"].isin(set(towns["town_code"]))
-        rows.loc[~keep, ["town_code"]] = None
-        rows.loc[~keep & ~by_point, "assign_method"] = "none"
-        rows["point_town_code"] = rows["point_town"].where(
-            rows["point_town"].notna()
-            & rows["town_code"].notna()
-            & (rows["point_town"] != rows["town_code"])
+        rows, moved = _reassign(
+            rows,
+            index,
+            set(towns["town_code"]),
+            dict(zip(successor["old_code"], successor["new_code"], strict=True)),
         )
         con.register(
             "_reassigned", rows[["record_id", "town_code", "assign_method", "point_town_code"]]
@@ -421,19 +417,68 @@ def activate(
             FROM _reassigned r LEFT JOIN towns t USING (town_code) WHERE records.record_id = r.record_id"""
         )
         con.unregister("_reassigned")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS lineage (old_code VARCHAR, new_code VARCHAR, share DOUBLE, valid_from VARCHAR)"
+        )
+        if len(links):
+            con.register("_links", links.assign(valid_from=boundaries.meta.get("valid_from")))
+            con.execute(
+                "INSERT INTO lineage SELECT old_code, new_code, share, valid_from FROM _links"
+            )
+            con.unregister("_links")
         store.refresh_aggregates(con)
         store.set_meta(con, boundary_set=name, boundary_approximate=boundaries.approximate)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    changed = int((rows["assign_method"] == "point").sum())
     return {
         "boundary_set": name,
         "previous": old_name,
         "towns": len(towns),
-        "records_by_point": changed,
+        "records_by_point": int((rows["assign_method"] == "point").sum()),
+        "records_to_successor": moved,
+        "lineage_links": len(links),
     }
+
+
+def _lineage_from(old_name: str | None, new: Any, geo_dir: Path) -> pd.DataFrame:
+    empty = pd.DataFrame({"old_code": [], "new_code": [], "share": []})
+    if not old_name or old_name == new.name:
+        return empty
+    for where in (geo_dir, GEO_DIR):
+        try:
+            old = load_boundary_set(old_name, geo_dir=where)
+        except BoundaryError:
+            continue
+        return lineage(old.frame, new.frame)
+    return empty
+
+
+def _reassign(
+    rows: pd.DataFrame, index: TownIndex, codes: set[str], successor: dict[str, str]
+) -> tuple[pd.DataFrame, int]:
+    """New town, method and conflict flag per record under the new polygons (see :func:`activate`)."""
+    ok = rows["lon"].notna().to_numpy()
+    at_point = np.full(len(rows), None, dtype=object)
+    if ok.any():
+        at_point[ok] = index.lookup(rows["lon"].to_numpy()[ok], rows["lat"].to_numpy()[ok])
+    rows["point_town"] = at_point
+    by_point = rows["assign_method"].isin(["point", "none"]) & rows["point_town"].notna()
+    rows.loc[by_point, "town_code"] = rows.loc[by_point, "point_town"]
+    rows.loc[by_point, "assign_method"] = "point"
+    gone = ~by_point & rows["town_code"].notna() & ~rows["town_code"].isin(codes)
+    handed = gone & rows["town_code"].isin(successor)
+    rows.loc[handed, "town_code"] = rows.loc[handed, "town_code"].map(successor)
+    lost = gone & ~handed
+    rows.loc[lost, "town_code"] = None
+    rows.loc[lost, "assign_method"] = "none"
+    rows["point_town_code"] = rows["point_town"].where(
+        rows["point_town"].notna()
+        & rows["town_code"].notna()
+        & (rows["point_town"] != rows["town_code"])
+    )
+    return rows, int(handed.sum())
 
 
 def list_sets(geo_dir: Path = GEO_DIR) -> list[dict[str, Any]]:
