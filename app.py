@@ -13,6 +13,7 @@ pages = [
     st.Page("pages/governance.py", title=t("page_governance", lang), icon=":material/flag:", url_path="governance"),
     st.Page("pages/topics.py", title=t("page_topics", lang), icon=":material/checklist:", url_path="topics"),
     st.Page("pages/categories.py", title=t("page_categories", lang), icon=":material/category:", url_path="categories"),
+    st.Page("pages/briefing.py", title=t("page_briefing", lang), icon=":material/slideshow:", url_path="briefing"),
     st.Page("pages/data.py", title=t("page_data", lang), icon=":material/upload_file:", url_path="data"),
     st.Page("pages/about.py", title=t("page_about", lang), icon=":material/info:", url_path="notes"),
 ]  # fmt: skip

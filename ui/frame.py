@@ -17,6 +17,7 @@ from heatmap.filters import Filters, from_query_params, to_query_params
 from heatmap.geography import BoundarySet, load_boundary_set
 from heatmap.i18n import t
 from heatmap.taxonomy import Taxonomy, load_taxonomy
+from ui import present
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ def current_lang() -> str:
 def page_frame() -> Context:
     """Render the sidebar (language, filters, notices) and return the page's context."""
     lang = _language_toggle()
+    present.presentation_mode(lang)
     _store_picker(lang)
     db = _ensure_store(lang)
     con = _connection(db).cursor()
@@ -224,7 +226,7 @@ def _write_url(filters: Filters, lang: str, measure: str) -> None:
         wanted["lang"] = "en"
     if measure != "dispatched":
         wanted["measure"] = measure
-    for key in ("town", "metric"):
+    for key in ("town", "metric", "present"):
         if key in st.query_params:
             wanted[key] = st.query_params[key]
     if {k: st.query_params.get(k) for k in st.query_params} != wanted:
