@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from heatmap import paths
+from heatmap import paths, store
 from heatmap.boundaries import activate, import_boundaries, list_sets
 from heatmap.errors import HeatmapError
 from heatmap.i18n import t
@@ -44,6 +44,7 @@ if st.button(t("data_run", lang), type="primary", disabled=not uploads):
             path = Path(tmp) / Path(upload.name).name
             path.write_bytes(upload.getvalue())
             files.append(path)
+        frame.release_connection(str(target))  # this process writes it now
         try:
             report = ingest_into(
                 target,
@@ -56,9 +57,9 @@ if st.button(t("data_run", lang), type="primary", disabled=not uploads):
             st.error(t("data_failed", lang, error=exc))
             st.stop()
     bar.empty()
-    st.cache_data.clear()
     st.session_state["last_report"] = report.as_dict()
     st.session_state["last_target"] = str(target)
+    st.rerun()
 
 report = st.session_state.get("last_report")
 if report:
@@ -124,14 +125,17 @@ with st.expander(t("boundary_title", lang)):
     if st.button(
         t("boundary_activate", lang), disabled=choice == active or bool(ctx.meta.get("synthetic"))
     ):
+        frame.release_connection(ctx.db)
+        writer = store.connect(ctx.db)
         try:
-            result = activate(ctx.con(), choice)
+            st.session_state["activated"] = activate(writer, choice)
         except HeatmapError as exc:
             st.error(t("data_failed", lang, error=exc))
-        else:
-            st.cache_data.clear()
-            st.cache_resource.clear()
-            st.success(json.dumps(result, ensure_ascii=False))
+        finally:
+            writer.close()
+        st.rerun()
+    if st.session_state.get("activated"):
+        st.success(json.dumps(st.session_state["activated"], ensure_ascii=False))
 
 st.subheader(t("quarantine_title", lang))
 st.dataframe(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,11 +114,20 @@ def _ensure_store(lang: str) -> str:
 
 @st.cache_resource(show_spinner=False)
 def _connection(db: str) -> duckdb.DuckDBPyConnection:
-    """One connection per store for the server process (pages take cursors of it).
+    """One read-only connection per store for the server process (pages take cursors of it).
 
-    Writable, so that an import from the data page can share the same database instance.
+    Read-only, so command-line runs (governance, rank, brief) can read the store while the app
+    serves it. A write from the data page first releases it (:func:`release_connection`).
     """
-    return store.connect(db)
+    return store.connect(db, read_only=True)
+
+
+def release_connection(db: str) -> None:
+    """Close the app's connection to ``db`` so this process can open it for writing."""
+    with contextlib.suppress(StoreError, duckdb.Error):  # not open, or not a store yet
+        _connection(db).close()
+    _connection.clear()
+    st.cache_data.clear()
 
 
 @st.cache_resource(show_spinner=False)
