@@ -258,3 +258,24 @@ def test_non_positive_cell_size_raises(cell_deg):
 def test_oversized_grid_raises():
     with pytest.raises(ValueError, match=r"grid of \d+ x \d+ cells, more than.*larger cell_deg"):
         TownIndex.from_frame(frame(), cell_deg=1e-6)
+
+
+def test_points_near_every_vertex_match_sjoin_within(voronoi_frame):
+    # jittered around each vertex by 1e-9..1e-3 deg: the fine cells and exact tests do the work
+    rng = np.random.default_rng(11)
+    vertices = shapely.get_coordinates(voronoi_frame.geometry.boundary.to_numpy())
+    base = vertices[rng.integers(0, len(vertices), 20_000)]
+    jitter = 10.0 ** rng.uniform(-9, -3, (len(base), 1)) * rng.normal(size=base.shape)
+    x, y = (base + jitter).T
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
+    joined = gpd.sjoin(points, voronoi_frame, predicate="within", how="left")
+    assert not joined.index.duplicated().any()
+    expected = [None if isinstance(c, float) else c for c in joined.sort_index()["code9"]]
+
+    index = TownIndex.from_frame(voronoi_frame, cell_deg=0.01)
+    # fine cells are classified as points first reach them: in three calls, then all again
+    got = np.concatenate([index.lookup(x[:50], y[:50]), index.lookup(x[50:9000], y[50:9000])])
+    got = np.concatenate([got, index.lookup(x[9000:], y[9000:])])
+
+    assert got.tolist() == expected
+    assert index.lookup(x, y).tolist() == expected

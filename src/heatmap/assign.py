@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,9 +20,11 @@ ObjectArray = npt.NDArray[np.object_]
 
 _EMPTY = -1  # cell state: no polygon reaches the cell
 # cell state >= 0: index of the one polygon whose interior holds the whole cell
-# cell state <= -2: boundary cell number ``-2 - state``, resolved point by point
+# cell state <= -2: boundary cell number ``-2 - state``, split further or resolved point by point
 _PAD = 1e-6  # cells are tested padded by this fraction of their size, to absorb rounding
 _SPLIT = 4  # boundary cells are split into _SPLIT x _SPLIT sub-cells
+_FINE = 4  # boundary sub-cells are split into _FINE x _FINE fine cells
+_REFINE_LOCK = threading.Lock()  # guards the lazy classification of fine cells
 _MAX_CELLS = 20_000_000  # refuse grids larger than this (80 MB of cell states)
 
 
@@ -31,8 +34,9 @@ class TownIndex:
     A regular grid of ``cell_deg`` cells covers the polygons' total bounds. A cell lying in
     the interior of one polygon answers at once; a cell that no polygon reaches answers
     "none"; a cell crossed by edges is split into 4 x 4 sub-cells classified the same way,
-    and a boundary sub-cell keeps its few candidate polygons: points falling in it are
-    tested exactly with `shapely.intersects_xy` on prepared polygons.
+    a sub-cell crossed by edges once more into 4 x 4 fine cells (the first time a point
+    falls in it), and a boundary fine cell keeps its few candidate polygons: points falling
+    in it are tested exactly with `shapely.intersects_xy` on prepared polygons.
 
     Parameters
     ----------
@@ -115,10 +119,12 @@ class TownIndex:
 
     def __repr__(self) -> str:
         n_cells = int((self._state <= -2).sum())
-        n_sub = len(self._cand_ptr) - 1
+        n_sub, n_refined = len(self._sub_x0), int(self._sub_ready.sum())
+        n_fine = len(self._cand_ptr) - 1
         return (
             f"TownIndex({len(self)} polygons, grid {self._nx}x{self._ny} of {self.cell_deg} deg,"
-            f" {n_cells} boundary cells, {n_sub} boundary sub-cells)"
+            f" {n_cells} boundary cells, {n_sub} boundary sub-cells ({n_refined} refined,"
+            f" {n_fine} boundary fine cells))"
         )
 
     def lookup(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> ObjectArray:
@@ -165,7 +171,7 @@ class TownIndex:
             found = self._sub_state[sub].astype(np.intp)
             todo = np.flatnonzero(found <= -2)
             if todo.size:
-                found[todo] = self._resolve(px[todo], py[todo], -2 - found[todo])
+                found[todo] = self._lookup_fine(px[todo], py[todo], -2 - found[todo])
             out[pending] = found
         return out.reshape(shape)
 
@@ -193,11 +199,17 @@ class TownIndex:
         cells = np.flatnonzero(self._state <= -2)
         sy, sx = np.divmod(np.arange(_SPLIT * _SPLIT), _SPLIT)
         sub = step / _SPLIT
-        x0 = (minx + ix[cells] * step)[:, None] + sx[None, :] * sub
-        y0 = (miny + iy[cells] * step)[:, None] + sy[None, :] * sub
-        self._sub_state, self._cand_ptr, self._cand_poly = _classify(
-            self._geoms, tree, x0.ravel(), y0.ravel(), size=sub
-        )
+        x0 = ((minx + ix[cells] * step)[:, None] + sx[None, :] * sub).ravel()
+        y0 = ((miny + iy[cells] * step)[:, None] + sy[None, :] * sub).ravel()
+        self._sub_state, _, _ = _classify(self._geoms, tree, x0, y0, size=sub)
+        # and every boundary sub-cell into fine cells, numbered the same way from its corner,
+        # when points first fall in it (see _refine): a few points never pay for all of them
+        subs = np.flatnonzero(self._sub_state <= -2)
+        self._sub_x0, self._sub_y0 = x0[subs], y0[subs]
+        self._sub_ready = np.zeros(len(subs), dtype=bool)
+        self._fine_state = np.full(len(subs) * _FINE * _FINE, _EMPTY, dtype=np.int32)
+        self._cand_ptr = np.zeros(1, dtype=np.intp)
+        self._cand_poly = np.zeros(0, dtype=np.intp)
 
     def _cell_of(self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> IntArray:
         """Return each point's flat cell number, -1 outside the polygons' total bounds."""
@@ -223,10 +235,53 @@ class TownIndex:
         b = -2 - self._state[cell].astype(np.intp)
         return b * (_SPLIT * _SPLIT) + sy * _SPLIT + sx
 
+    def _lookup_fine(
+        self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], bsub: IntArray
+    ) -> IntArray:
+        """Polygon index (or -1) of points lying in boundary sub-cells ``bsub``."""
+        self._refine(np.unique(bsub[~self._sub_ready[bsub]]))
+        fine = self.cell_deg / (_SPLIT * _FINE)
+        fx = np.floor((x - self._sub_x0[bsub]) / fine)
+        fy = np.floor((y - self._sub_y0[bsub]) / fine)
+        sx = np.clip(fx, 0, _FINE - 1).astype(np.intp)
+        sy = np.clip(fy, 0, _FINE - 1).astype(np.intp)
+        cell = bsub * (_FINE * _FINE) + sy * _FINE + sx
+        found = self._fine_state[cell].astype(np.intp)
+        todo = np.flatnonzero(found <= -2)
+        if todo.size:
+            found[todo] = self._resolve(x[todo], y[todo], -2 - found[todo])
+        return found
+
+    def _refine(self, subs: IntArray) -> None:
+        """Classify the fine cells of boundary sub-cells ``subs`` (once each, thread-safe)."""
+        if not subs.size:
+            return
+        with _REFINE_LOCK:
+            subs = subs[~self._sub_ready[subs]]
+            if not subs.size:
+                return
+            fine = self.cell_deg / (_SPLIT * _FINE)
+            fy, fx = np.divmod(np.arange(_FINE * _FINE), _FINE)
+            state, ptr, poly = _classify(
+                self._geoms,
+                shapely.STRtree(self._geoms),
+                (self._sub_x0[subs][:, None] + fx[None, :] * fine).ravel(),
+                (self._sub_y0[subs][:, None] + fy[None, :] * fine).ravel(),
+                size=fine,
+            )
+            # number the new boundary fine cells after those classified before; candidates
+            # first, so that a concurrent reader never meets a state without its candidates
+            offset = len(self._cand_ptr) - 1
+            self._cand_poly = np.concatenate([self._cand_poly, poly])
+            self._cand_ptr = np.concatenate([self._cand_ptr, ptr[1:] + self._cand_ptr[-1]])
+            cells = subs[:, None] * (_FINE * _FINE) + np.arange(_FINE * _FINE)[None, :]
+            self._fine_state[cells.ravel()] = np.where(state <= -2, state - offset, state)
+            self._sub_ready[subs] = True
+
     def _resolve(
         self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], bcell: IntArray
     ) -> IntArray:
-        """Test points against their boundary sub-cells' candidates; lowest index wins."""
+        """Test points against their boundary fine cells' candidates; lowest index wins."""
         start = self._cand_ptr[bcell]
         count = self._cand_ptr[bcell + 1] - start
         point = np.repeat(np.arange(len(x)), count)

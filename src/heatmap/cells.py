@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import h3
+import h3.api.basic_int as h3_int
 import numpy as np
 import pandas as pd
 
@@ -21,18 +24,21 @@ def points_to_cells(lon: np.ndarray, lat: np.ndarray, resolution: int) -> np.nda
     lat = np.asarray(lat, dtype="float64")
     out = np.zeros(len(lon), dtype="uint64")
     ok = np.isfinite(lon) & np.isfinite(lat)
-    to_int = h3.str_to_int
-    cell = h3.latlng_to_cell
-    out[ok] = [to_int(cell(y, x, resolution)) for x, y in zip(lon[ok], lat[ok], strict=True)]
+    # one H3 call per distinct point (records repeat addresses); lon + i*lat keeps both exactly
+    where, points = pd.factorize(lon[ok] + 1j * lat[ok])
+    cells = np.fromiter(
+        map(h3_int.latlng_to_cell, points.imag.tolist(), points.real.tolist(), repeat(resolution)),
+        dtype="uint64",
+        count=len(points),
+    )
+    out[ok] = cells[where]
     return out
 
 
 def coarsen(cells: pd.Series, resolution: int) -> pd.Series:
     """Parent cells at a coarser ``resolution`` (uint64 in, uint64 out)."""
     unique = pd.unique(cells.to_numpy())
-    parents = {
-        c: h3.str_to_int(h3.cell_to_parent(h3.int_to_str(int(c)), resolution)) for c in unique
-    }
+    parents = {c: h3_int.cell_to_parent(int(c), resolution) for c in unique}
     return cells.map(parents).astype("uint64")
 
 

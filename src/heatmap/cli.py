@@ -101,11 +101,13 @@ def _parser() -> argparse.ArgumentParser:
     blist = bnd_sub.add_parser("list", help="列出 geo/ 中的边界集")
     blist.set_defaults(func=_boundaries_list)
 
+    from heatmap.bench import add_bench_command
     from heatmap.briefing import add_brief_command
     from heatmap.topics import add_topics_command
 
     add_topics_command(sub)
     add_brief_command(sub)
+    add_bench_command(sub)
 
     geo = sub.add_parser("geo", help="边界数据工具 (boundary tools)")
     geo_sub = geo.add_subparsers(title="geo commands", metavar="GEO_COMMAND")

@@ -133,6 +133,9 @@ def evaluate(panel: pd.DataFrame, rules: ExitRules | None = None) -> Governance:
     _check_panel(panel)
     frame = panel[panel["month"] >= rules.start_month].sort_values(["town_code", "month"])
     months = sorted(frame["month"].unique())
+    # only towns that ever enter the top N can have a spell: walk those alone (identical result)
+    entered = frame.loc[(frame["volume"] > 0) & (frame["rank"] <= rules.top_n), "town_code"].unique()
+    frame = frame[frame["town_code"].isin(entered)]
     spells: list[dict[str, Any]] = []
     status_rows: list[tuple[str, str, str, int]] = []
     check_rows: list[dict[str, Any]] = []
