@@ -9,6 +9,7 @@ import duckdb
 import h3
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from heatmap import store
 from heatmap.demo import build_demo
@@ -145,3 +146,42 @@ def demo_con(demo_store_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con = store.connect(demo_store_path, read_only=True)
     yield con
     con.close()
+
+
+# --------------------------------------------------------------------------- pages (AppTest)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def page_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo store every page's AppTest reads (built once per session)."""
+    db = tmp_path_factory.mktemp("pages") / "demo.duckdb"
+    build_demo(db, scale=0.003, seed=11)
+    return db
+
+
+@pytest.fixture
+def app_env(page_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app at ``page_db`` with no district scope."""
+    monkeypatch.setenv("HEATMAP_DB", str(page_db))
+    monkeypatch.delenv("HEATMAP_SCOPE", raising=False)
+    return page_db
+
+
+def run_page(path: str, *, timeout: float = 60, **params: str) -> AppTest:
+    """Run a page script (relative to the repository) with the given URL query parameters."""
+    at = AppTest.from_file(str(ROOT / path), default_timeout=timeout)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def page_texts(at: AppTest) -> str:
+    """Subheaders, captions and markdown of a run page, one per line."""
+    parts = (
+        [e.value for e in at.subheader]
+        + [e.value for e in at.caption]
+        + [e.value for e in at.markdown]
+    )
+    return "\n".join(str(p) for p in parts)

@@ -5,41 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
-from heatmap.demo import build_demo
+from conftest import page_texts, run_page
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def page_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("pages") / "demo.duckdb"
-    build_demo(db, scale=0.003, seed=11)
-    return db
-
-
-@pytest.fixture
-def app_env(page_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HEATMAP_DB", str(page_db))
-    monkeypatch.delenv("HEATMAP_SCOPE", raising=False)
-    return page_db
-
-
-def _run(path: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def _texts(at: AppTest) -> str:
-    parts = (
-        [e.value for e in at.subheader]
-        + [e.value for e in at.caption]
-        + [e.value for e in at.markdown]
-    )
-    return "\n".join(str(p) for p in parts)
+_run = run_page
+_texts = page_texts
 
 
 def test_heatmap_page_renders_latest_month_in_chinese(app_env: Path) -> None:

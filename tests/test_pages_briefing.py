@@ -4,34 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from conftest import run_page
 from streamlit.testing.v1 import AppTest
-
-from heatmap.demo import build_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "briefing.py")
 
 
-@pytest.fixture(scope="module")
-def page_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("briefing_page") / "demo.duckdb"
-    build_demo(db, scale=0.003, seed=11)
-    return db
-
-
-@pytest.fixture
-def app_env(page_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HEATMAP_DB", str(page_db))
-    monkeypatch.delenv("HEATMAP_SCOPE", raising=False)
-    return page_db
-
-
 def _run(**params: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=90)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+    return run_page("pages/briefing.py", timeout=90, **params)
 
 
 def _styles(at: AppTest) -> str:

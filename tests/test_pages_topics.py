@@ -5,20 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from conftest import page_texts, run_page
 
 from heatmap import store, topics
-from heatmap.demo import build_demo
 from heatmap.taxonomy import load_taxonomy
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def page_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("topic_pages") / "demo.duckdb"
-    build_demo(db, scale=0.003, seed=11)
-    return db
 
 
 @pytest.fixture(scope="module")
@@ -29,25 +19,13 @@ def counts(page_db: Path) -> dict[str | None, tuple[int, int, int]]:
 
 
 @pytest.fixture
-def app_env(
-    page_db: Path, counts: dict[str | None, tuple[int, int, int]], monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    monkeypatch.setenv("HEATMAP_DB", str(page_db))
-    monkeypatch.delenv("HEATMAP_SCOPE", raising=False)
-    return page_db
+def app_env(app_env: Path, counts: dict[str | None, tuple[int, int, int]]) -> Path:
+    """The shared page store, with the direct counts taken first."""
+    return app_env
 
 
-def _run(path: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def _texts(at: AppTest) -> str:
-    parts = [e.value for e in at.subheader] + [e.value for e in at.caption]
-    parts += [e.value for e in at.markdown]
-    return "\n".join(str(p) for p in parts)
+_run = run_page
+_texts = page_texts
 
 
 def direct_count(db: Path, month: str, *, district: str | None = None) -> tuple[int, int, int]:
