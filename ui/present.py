@@ -28,7 +28,8 @@ html { font-size: 22px; }
 }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
 [data-testid="stCaptionContainer"] { font-size: 1.15rem; }
-[data-testid="stMetricValue"] { font-size: 3rem; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 2.4rem !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.1rem !important; }
 .st-key-present_exit { position: fixed; top: 0.4rem; right: 0.6rem; z-index: 1000000; opacity: 0.12; }
 .st-key-present_exit:hover { opacity: 1; }
 """

@@ -123,7 +123,7 @@ def legend(legend: Legend, lang: str) -> None:
     rows = "".join(
         f'<div style="display:flex;align-items:center;margin:3px 0">'
         f'<span style="display:inline-block;width:18px;height:14px;background:rgb{tuple(c)};'
-        f'border:1px solid #999;margin-right:6px"></span><span style="font-size:13px">{label}</span></div>'
+        f'border:1px solid #999;margin-right:6px"></span><span style="font-size:0.85rem">{label}</span></div>'
         for c, label in legend.items
     )
     colon = "：" if lang == "zh" else ": "
