@@ -108,7 +108,8 @@ def test_resolve_town_unknown_is_none(text: str) -> None:
     ("text", "code"),
     [
         ("城关", None),  # 房山 城关街道 and 密云 城关镇
-        ("城关街道", None),
+        ("城关街道", "110111001"),  # a 镇 is never called 街道: the ending picks the 街道
+        ("城关镇", "110118001"),
         ("房山区城关街道", "110111001"),
         ("北京市密云区城关镇", "110118001"),
         ("密云区城关", "110118001"),

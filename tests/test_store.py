@@ -12,7 +12,10 @@ from conftest import D1, T1, T2, T3, T4, T5, TOWNS, canonical_records
 from heatmap import store
 from heatmap.errors import StoreError
 
-TABLES = {"meta", "records", "towns", "agg_town_month", "agg_cell_month", "quarantine", "imports"}
+TABLES = {
+    "meta", "records", "towns", "agg_town_month", "agg_cell_month", "quarantine", "imports",
+    "aliases",
+}  # fmt: skip
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -71,6 +74,23 @@ def test_other_schema_version_is_rejected(tmp_path: Path, version: str) -> None:
     con.close()
     with pytest.raises(StoreError, match=f"结构版本为 {version}.*schema version mismatch"):
         store.connect(path, read_only=True)
+
+
+def test_version_2_store_is_migrated_with_its_records(tmp_path: Path) -> None:
+    """A store of schema 2 (no raw names, no aliases) opens: columns added, records kept."""
+    path = tmp_path / "v2.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO meta VALUES ('schema_version', '2')")
+    con.execute("CREATE TABLE records (record_id VARCHAR NOT NULL, town_code VARCHAR)")
+    con.execute("INSERT INTO records VALUES ('A1', '110108001')")
+    con.close()
+    reader = store.connect(path, read_only=True)
+    assert store.get_meta(reader)["schema_version"] == store.SCHEMA_VERSION
+    rows = reader.execute("SELECT record_id, town_code, town_raw, district_raw FROM records").fetchall()
+    assert rows == [("A1", "110108001", None, None)]
+    assert "aliases" in _tables(reader)
+    reader.close()
 
 
 def test_meta_round_trip(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ DISTRICTS_REF = "beijing_districts.geojson"
 TOWNSHIPS_REF = "beijing_townships_nbs2023.csv"
 SEATS_REF = "beijing_township_seats.csv"
 COMMUNITIES_REF = "beijing_community_points.csv"
+FORMER_REF = "beijing_townships_pre2021.csv"
 SET_FILE = "townships.geojson"
 META_FILE = "metadata.json"
 
@@ -115,6 +116,20 @@ def load_township_list(*, geo_dir: Path = GEO_DIR) -> pd.DataFrame:
 def load_community_points(*, geo_dir: Path = GEO_DIR) -> pd.DataFrame:
     """Load the 2,331 community / village committee points (WGS84, codes as str)."""
     return _read_communities(_reference_file(Path(geo_dir) / REFERENCE_DIR, COMMUNITIES_REF))
+
+
+def load_former_towns(*, geo_dir: Path = GEO_DIR) -> pd.DataFrame:
+    """Units before the 2020–2021 changes with their successor (old_code9, old_name, successor_code9).
+
+    An empty table when the reference file is absent.
+    """
+    path = Path(geo_dir) / REFERENCE_DIR / FORMER_REF
+    columns = ["old_code9", "old_name", "district_code", "successor_code9"]
+    if not path.exists():
+        return pd.DataFrame(columns=columns, dtype=str)
+    frame = pd.read_csv(path, dtype=str)
+    _check_columns(frame, columns, path)
+    return frame
 
 
 # --------------------------------------------------------------------------- builders

@@ -28,6 +28,9 @@ from heatmap import store
 from heatmap.assign import TownIndex
 from heatmap.coords import CRS_NAMES, to_wgs84
 from heatmap.errors import HeatmapError
+from heatmap.geography import load_former_towns
+from heatmap.locate import check_coordinates, parse_epsg
+from heatmap.names import Gazetteer
 from heatmap.records import canonicalize
 from heatmap.taxonomy import Taxonomy, load_taxonomy
 
@@ -78,7 +81,8 @@ _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)?(\d{3,4})\d{4}(?!\d)")
 class ImportOptions:
     """How to read a file. ``satisfied_values`` and ``satisfied_min_score`` are settings (assumptions)."""
 
-    crs: str = "auto"
+    crs: str = "auto"  # auto / wgs84 / gcj02 / bd09 / EPSG:NNNN (projected or geographic)
+    allow_outside: bool = False  # import a file whose points mostly fall outside Beijing
     mapping: dict[str, str] = field(default_factory=dict)  # header -> canonical field
     satisfied_values: tuple[str, ...] = ("满意", "基本满意", "非常满意")
     satisfied_min_score: int = 4  # on a 1–5 score
@@ -101,8 +105,19 @@ class ImportReport:
     conflicts: int = 0
     crs: dict[str, str] = field(default_factory=dict)
     crs_evidence: dict[str, dict[str, float]] = field(default_factory=dict)
+    coordinates_by_file: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outside_examples: list[dict[str, Any]] = field(default_factory=list)
+    crs_notes: dict[str, str] = field(default_factory=dict)
+    ambiguous: int = 0
+    unmatched_notes: Counter[str] = field(default_factory=Counter)
     personal_fields_dropped: list[str] = field(default_factory=list)
     months: list[str] = field(default_factory=list)
+
+    @property
+    def coordinates(self) -> dict[str, int]:
+        """located / inside_beijing / outside_beijing / swapped_fixed / zero_or_null, all files."""
+        keys = ("located", "inside_beijing", "outside_beijing", "swapped_fixed", "zero_or_null")
+        return {k: sum(int(f[k]) for f in self.coordinates_by_file.values()) for k in keys}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -114,9 +129,16 @@ class ImportReport:
             "quarantined": self.quarantined,
             "quarantine_reasons": dict(self.quarantine_reasons),
             "matched_by": {
-                k: int(self.matched_by.get(k, 0)) for k in ("code", "name", "point", "address")
+                k: int(self.matched_by.get(k, 0))
+                for k in ("code", "name", "alias", "address", "point")
             },
             "unmatched": self.unmatched,
+            "ambiguous": self.ambiguous,
+            "unmatched_reasons": dict(self.unmatched_notes.most_common(20)),
+            "coordinates": self.coordinates,
+            "coordinates_by_file": self.coordinates_by_file,
+            "outside_examples": self.outside_examples,
+            "crs_notes": self.crs_notes,
             "conflicts": self.conflicts,
             "crs": self.crs,
             "crs_evidence": self.crs_evidence,
@@ -135,6 +157,7 @@ def ingest_files(
     taxonomy: Taxonomy | None = None,
     h3_resolution: int = 8,
     progress: Callable[[float, str], None] | None = None,
+    gazetteer: Gazetteer | None = None,
 ) -> ImportReport:
     """Import ``files`` into the store in one transaction and return the report.
 
@@ -142,6 +165,8 @@ def ingest_files(
     """
     options = options or ImportOptions()
     taxonomy = taxonomy or load_taxonomy()
+    gazetteer = gazetteer or Gazetteer(towns, former=load_former_towns())
+    epsg = _declared_epsg(options.crs)
     report = ImportReport()
     say = progress or (lambda _f, _m: None)
     prepared: list[pd.DataFrame] = []
@@ -156,11 +181,24 @@ def ingest_files(
         fields = match_headers(list(raw.columns), options.mapping, source=name)
         report.personal_fields_dropped += [f for f in PERSONAL if f in fields.values()]
         good, bad = parse_rows(raw, lines, fields, options, taxonomy, source=name)
-        good, crs, evidence = _decide_crs(good, options.crs, towns, index)
+        lon, lat, outside, coords = check_coordinates(
+            good["lon"], good["lat"], lines=good["line"], epsg=epsg,
+            allow_outside=options.allow_outside, source=name,
+        )  # fmt: skip
+        good["lon"], good["lat"] = lon, lat
+        report.coordinates_by_file[name] = coords.as_dict()
+        report.outside_examples += [{"file": name, **e} for e in coords.outside_examples]
+        if coords.crs_note:
+            report.crs_notes[name] = coords.crs_note
+        crs_option = "wgs84" if epsg is not None else options.crs
+        good, crs, evidence = _decide_crs(good, crs_option, gazetteer, index, outside)
         report.crs[name], report.crs_evidence[name] = crs, evidence
         prepared.append(
-            canonicalize(good, towns=towns, index=index, source=name, h3_resolution=h3_resolution)
-        )
+            canonicalize(
+                good, towns=towns, index=index, source=name, h3_resolution=h3_resolution,
+                gazetteer=gazetteer, outside=outside,
+            )
+        )  # fmt: skip
         quarantine.append(bad)
     say(0.7, "写入数据库")
     records = pd.concat(prepared, ignore_index=True) if prepared else pd.DataFrame()
@@ -432,12 +470,11 @@ def _classify(texts: pd.Series, taxonomy: Taxonomy) -> pd.Series:
 
 
 def _coordinates(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Series]:
-    """Numeric lon/lat (NaN when missing, unreadable or outside China) and the per-row system if given."""
+    """Numeric lon/lat (NaN when missing or unreadable; sanity is checked per file later) and the
+    per-row system if given."""
     empty = pd.Series(np.nan, index=frame.index)
     lon = pd.to_numeric(frame.get("lon", empty), errors="coerce").to_numpy("float64", copy=True)
     lat = pd.to_numeric(frame.get("lat", empty), errors="coerce").to_numpy("float64", copy=True)
-    bad = ~((lon > 73) & (lon < 136) & (lat > 3) & (lat < 54))
-    lon[bad], lat[bad] = np.nan, np.nan
     aliases = {"gcj-02": "gcj02", "bd-09": "bd09", "wgs-84": "wgs84", "cgcs2000": "wgs84"}
     if "src_crs" in frame:
         crs = frame["src_crs"].str.lower().map(lambda v: aliases.get(v, v) if v else None)
@@ -446,14 +483,29 @@ def _coordinates(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Series
     return lon, lat, crs.reset_index(drop=True)
 
 
+def _declared_epsg(crs: str) -> int | None:
+    """The EPSG number of ``--crs EPSG:NNNN``; None for auto / wgs84 / gcj02 / bd09."""
+    if crs in ("auto", *CRS_NAMES):
+        return None
+    epsg = parse_epsg(crs)
+    if epsg is None:
+        raise HeatmapError(
+            f"--crs 应为 auto / wgs84 / gcj02 / bd09 或 EPSG:NNNN（如 EPSG:4527、EPSG:3857），"
+            f"收到 {crs!r} (unknown coordinate system)"
+        )
+    return epsg
+
+
 def _decide_crs(
-    rows: pd.DataFrame, requested: str, towns: pd.DataFrame, index: TownIndex
+    rows: pd.DataFrame,
+    requested: str,
+    gazetteer: Gazetteer,
+    index: TownIndex,
+    outside: np.ndarray,
 ) -> tuple[pd.DataFrame, str, dict[str, float]]:
     """Fill the coordinate system: per-row column, else ``requested``, else (auto) the system that puts
     the most named points inside their named town (the evidence: agreement share per system)."""
-    if requested not in ("auto", *CRS_NAMES):
-        raise HeatmapError(f"--crs 应为 auto / wgs84 / gcj02 / bd09，收到 {requested!r}")
-    has_point = np.isfinite(rows["lon"].to_numpy("float64"))
+    has_point = np.isfinite(rows["lon"].to_numpy("float64")) & ~outside
     unset = rows["src_crs"].isna() & has_point
     if requested != "auto":
         rows.loc[unset, "src_crs"] = requested
@@ -461,10 +513,7 @@ def _decide_crs(
     if not unset.any():
         given = sorted(rows["src_crs"].dropna().unique())
         return rows, "per-row" if len(given) > 1 else (given[0] if given else "none"), {}
-    from heatmap.records import _names_to_codes
-
-    named = rows["town_code"].where(rows["town_code"].isin(set(towns["town_code"])))
-    named = named.fillna(_names_to_codes(rows, towns, named.isna()))
+    named = _named_towns(rows, gazetteer)
     sample = np.flatnonzero(has_point & named.notna().to_numpy())[:20_000]
     evidence: dict[str, float] = {}
     if len(sample):
@@ -476,6 +525,23 @@ def _decide_crs(
     best = max(evidence, key=lambda k: evidence[k]) if evidence else "wgs84"  # ties: WGS84 first
     rows.loc[unset, "src_crs"] = best
     return rows, best, evidence
+
+
+def _named_towns(rows: pd.DataFrame, gazetteer: Gazetteer) -> pd.Series:
+    """The town each row names by code or name alone (None where absent or not one town)."""
+    out = pd.Series([None] * len(rows), index=rows.index, dtype="object")
+    keys = rows[["town_code", "town_raw", "district_raw"]].astype("object")
+    cache: dict[tuple[Any, Any, Any], str | None] = {}
+    for i, (code, town, district) in zip(rows.index, keys.itertuples(index=False), strict=True):
+        key = (code, town, district)
+        if key not in cache:
+            where = district if isinstance(district, str) else None
+            found = gazetteer.resolve(code, district=where) if isinstance(code, str) else None
+            if (found is None or not found.ok) and isinstance(town, str):
+                found = gazetteer.resolve(town, district=where)
+            cache[key] = found.code if found is not None else None
+        out[i] = cache[key]
+    return out
 
 
 def _write(
@@ -518,7 +584,10 @@ def _write(
         report.imported = len(fresh) - len(changed)
         report.duplicates = report.rows_read - report.quarantined - report.imported - report.updated
         report.matched_by.update(fresh["assign_method"].tolist())
-        report.unmatched = int((fresh["assign_method"] == "none").sum())
+        report.unmatched = int(fresh["assign_method"].isin(["none", "ambiguous"]).sum())
+        report.ambiguous = int((fresh["assign_method"] == "ambiguous").sum())
+        notes = fresh.loc[fresh["town_code"].isna(), "assign_note"]
+        report.unmatched_notes.update(notes.fillna("无街乡镇、地址或坐标信息").tolist())
         report.conflicts = int(fresh["point_town_code"].notna().sum())
         report.months = months
         con.execute(

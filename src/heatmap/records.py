@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -11,7 +11,7 @@ from heatmap.assign import TownIndex
 from heatmap.cells import points_to_cells
 from heatmap.coords import CRS_NAMES, to_wgs84
 from heatmap.errors import CoordinateSystemError
-from heatmap.names import normalize, resolve_town
+from heatmap.names import Gazetteer, Resolution
 from heatmap.store import column_names
 
 #: Columns an export-shaped frame brings (town_code, lon, lat, src_crs may be null per row).
@@ -20,7 +20,8 @@ RAW_COLUMNS = (
     "town_code", "address", "lon", "lat", "src_crs",
     "dispatched", "responded", "evaluated", "resolved", "satisfied",
 )  # fmt: skip
-#: Optional columns: the town and district as named in the export (any common form).
+#: Optional columns: the town and district as named in the export (any common form), kept in the
+#: store so that an alias added later can attribute unmatched records without a re-import.
 NAME_COLUMNS = ("town_raw", "district_raw")
 
 #: Columns that make a record's content; a re-import with the same id and hash adds nothing.
@@ -37,24 +38,31 @@ def canonicalize(
     index: TownIndex,
     source: str,
     h3_resolution: int,
+    gazetteer: Gazetteer | None = None,
+    outside: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Return canonical records (the store's columns) for ``raw`` export-shaped rows.
 
-    Town assignment runs in order and the method is kept per record: a known town code
-    (``code``), else the town name in any common form (``name``), else the point after conversion
-    to WGS84 (``point``), else district and town names found in the address (``address``), else
-    ``none``. Where a record's code or name and its point disagree, the point's town is kept in
-    ``point_town_code`` (flagged, not silently resolved).
+    Town assignment runs in order and the method is kept per record (see :func:`assign_towns`):
+    a known town code, the town name in any common form (or an administrator's alias), the town
+    parsed from the address, the point after conversion to WGS84. Where a record's town and its
+    point disagree, the point's town is kept in ``point_town_code`` (flagged, not silently
+    resolved). ``outside`` marks rows whose point lies outside Beijing: kept, without a cell.
     """
     frame = raw.reindex(columns=[*RAW_COLUMNS, *NAME_COLUMNS]).reset_index(drop=True)
     lon, lat = _to_wgs84(frame)
     frame["lon"], frame["lat"] = lon, lat
     at_point = _point_towns(lon, lat, index)
-    code, method = assign_towns(frame, at_point, towns)
-    frame["town_code"], frame["assign_method"] = code, method
+    code, method, note = assign_towns(frame, at_point, towns, gazetteer=gazetteer)
+    frame["town_code"], frame["assign_method"], frame["assign_note"] = code, method, note
     frame["point_town_code"] = at_point.where(at_point.notna() & code.notna() & (at_point != code))
     frame = _attach_names(frame, towns)
     frame["month"] = frame["received_at"].dt.to_period("M").dt.to_timestamp()
+    if outside is not None:
+        frame.loc[outside, "assign_note"] = frame.loc[outside, "assign_note"].fillna(
+            "坐标在北京市外 (point outside Beijing)"
+        )
+        lon, lat = np.where(outside, np.nan, lon), np.where(outside, np.nan, lat)
     cells = points_to_cells(lon, lat, h3_resolution)
     frame["h3"] = pd.arrays.IntegerArray(cells, mask=cells == 0)  # UInt64, null without a point
     frame["content_hash"] = content_hash(frame)
@@ -102,63 +110,94 @@ def _point_towns(lon: np.ndarray, lat: np.ndarray, index: TownIndex) -> pd.Serie
 
 
 def assign_towns(
-    frame: pd.DataFrame, at_point: pd.Series, towns: pd.DataFrame
-) -> tuple[pd.Series, pd.Series]:
-    """Town code and method per row: code → name → point → address → none."""
+    frame: pd.DataFrame,
+    at_point: pd.Series,
+    towns: pd.DataFrame,
+    *,
+    gazetteer: Gazetteer | None = None,
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Town code, method and note per row: code → name → address → point, never guessed.
+
+    The row's own district (``district_raw``) bounds every step: a town outside it is never
+    chosen. A name that fits several towns is decided by the district, else by the point's
+    town, else the row stays unassigned with method ``ambiguous`` and a note naming the
+    candidates. Methods: ``code``, ``name``, ``alias``, ``address``, ``point``, ``ambiguous``,
+    ``none``.
+    """
+    gaz = gazetteer or Gazetteer(towns)
     n = len(frame)
     code = pd.Series([None] * n, dtype="object")
     method = pd.Series(["none"] * n, dtype="object")
+    note = pd.Series([None] * n, dtype="object")
+    at_point = at_point.reset_index(drop=True)
+    district = frame["district_raw"].reset_index(drop=True).astype("object")
+    stated = _districts(district, gaz)
     known = set(towns["town_code"])
     given = frame["town_code"].reset_index(drop=True).astype("object")
-    by_code = given.isin(known)
+    by_code = given.isin(known) & (stated.isna() | (given.str[:6] == stated))
     code[by_code], method[by_code] = given[by_code], "code"
-    todo = code.isna()
-    names = _names_to_codes(frame, towns, todo)
-    hit = todo & names.notna()
-    code[hit], method[hit] = names[hit], "name"
-    todo = code.isna() & at_point.notna()
-    code[todo], method[todo] = at_point[todo], "point"
-    todo = code.isna()
-    if todo.any():
-        found = _address_towns(frame["address"].reset_index(drop=True)[todo], towns)
-        hit = found.reindex(code.index).notna()
-        code[hit], method[hit] = found[hit[hit].index], "address"
-    return code, method
-
-
-def _names_to_codes(frame: pd.DataFrame, towns: pd.DataFrame, rows: pd.Series) -> pd.Series:
-    """Resolve each distinct (district, town name) once."""
-    out: list[str | None] = [None] * len(frame)
-    town = frame["town_raw"].reset_index(drop=True)
-    district = frame["district_raw"].reset_index(drop=True).astype("object").fillna("")
-    wanted = rows & town.notna() & (town.astype(str).str.strip() != "")
-    cache: dict[tuple[str, str], str | None] = {}
-    for i in np.flatnonzero(wanted.to_numpy()):
-        key = (str(district[i]).strip(), str(town[i]).strip())
-        if key not in cache:
-            cache[key] = resolve_town(key[0] + key[1], towns) or resolve_town(key[1], towns)
-        out[int(i)] = cache[key]
-    return pd.Series(out, dtype="object")
-
-
-def _address_towns(addresses: pd.Series, towns: pd.DataFrame) -> pd.Series:
-    """A town found by name in the address text (longest name first; unique within the district)."""
-    core_names = pd.Series([normalize(n) for n in towns["town_name"]], index=towns["town_code"])
-    unique = core_names[
-        ~core_names.duplicated(keep=False)
-    ]  # a core shared by two towns proves nothing
-    cores = dict(zip(unique.to_numpy(), unique.index, strict=True))
-    full = {str(n): c for c, n in zip(towns["town_code"], towns["town_name"], strict=True)}
-    keys = sorted({*full, *[k for k in cores if len(k) >= 2]}, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(k) for k in keys))
-    out = {}
-    for i, text in addresses.items():
-        if not isinstance(text, str):
+    for column, parse in (("town_raw", gaz.resolve), ("address", gaz.parse_address)):
+        todo = code.isna()
+        values = frame[column].reset_index(drop=True)
+        todo &= values.notna() & (values.astype(str).str.strip() != "")
+        if not todo.any():
             continue
-        match = pattern.search(text)
-        if match:
-            out[i] = full.get(match.group(0)) or cores.get(match.group(0))
-    return pd.Series(out, dtype="object")
+        found = _resolve_distinct(values[todo], district[todo], at_point[todo], parse)
+        for i, res in found.items():
+            if res.code is not None:
+                code[i] = res.code
+                method[i] = "alias" if res.how.startswith("alias") else (
+                    "address" if column == "address" else "name"
+                )
+                note[i] = None
+            elif res.status == "ambiguous" and method[i] != "ambiguous":
+                method[i], note[i] = "ambiguous", _ambiguous_note(res, gaz)
+            elif note[i] is None and res.status == "outside_district":
+                note[i] = f"{values[i]} 不在所属区 {district[i]} 内 (not in the stated district)"
+    todo = code.isna() & at_point.notna() & (method != "ambiguous")
+    inside = todo & (stated.isna() | (at_point.str[:6] == stated))
+    code[inside], method[inside], note[inside] = at_point[inside], "point", None
+    away = todo & ~inside
+    note[away] = "坐标所在街乡镇不在所属区内 (the point lies outside the stated district)"
+    return code, method, note
+
+
+def _districts(values: pd.Series, gaz: Gazetteer) -> pd.Series:
+    """The district code of each row's district column (None when absent or unreadable)."""
+    distinct = {v: gaz.district_code(v) for v in values.dropna().unique()}
+    return values.map(lambda v: distinct.get(v) if isinstance(v, str) else None).astype("object")
+
+
+def _resolve_distinct(
+    values: pd.Series,
+    district: pd.Series,
+    at_point: pd.Series,
+    parse: Callable[..., Resolution],
+) -> dict[int, Resolution]:
+    """Resolve each distinct (value, district) once; the point only where the name is ambiguous."""
+    out: dict[int, Resolution] = {}
+    cache: dict[tuple[str, str], Resolution] = {}
+    with_point: dict[tuple[str, str, str], Resolution] = {}
+    for i, value, where, point in zip(
+        values.index, values.astype(str), district.fillna("").astype(str),
+        at_point.astype("object"), strict=True,
+    ):  # fmt: skip
+        key = (value, where)
+        if key not in cache:
+            cache[key] = parse(value, district=where or None)
+        res = cache[key]
+        if res.status == "ambiguous" and isinstance(point, str):
+            pkey = (value, where, point)
+            if pkey not in with_point:
+                with_point[pkey] = parse(value, district=where or None, point_town=point)
+            res = with_point[pkey]
+        out[int(i)] = res
+    return out
+
+
+def _ambiguous_note(res: Resolution, gaz: Gazetteer) -> str:
+    names = "、".join(gaz.label(c) for c in res.candidates[:5])
+    return f"名称对应多个街乡镇：{names}，未猜测 (ambiguous: several towns fit)"
 
 
 def _attach_names(frame: pd.DataFrame, towns: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from heatmap.errors import StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Canonical record layout: (column, DuckDB type, meaning). The README's data model is this table.
 RECORD_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -41,8 +41,11 @@ RECORD_COLUMNS: tuple[tuple[str, str, str], ...] = (
     (
         "assign_method",
         "VARCHAR NOT NULL",
-        "how the town was assigned: code / name / point / address / none",
+        "how the town was assigned: code / name / alias / address / point / ambiguous / none",
     ),
+    ("assign_note", "VARCHAR", "why a record has no town, or what was decided (ambiguous, outside …)"),
+    ("town_raw", "VARCHAR", "街乡镇 as written in the export (for aliases added later)"),
+    ("district_raw", "VARCHAR", "所属区 as written in the export"),
     (
         "point_town_code",
         "VARCHAR",
@@ -52,6 +55,9 @@ RECORD_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("content_hash", "UBIGINT NOT NULL", "hash of the record's content: a re-import adds nothing"),
     ("source", "VARCHAR NOT NULL", "file or generator the record came from"),
 )
+
+#: Columns a producer of records may leave out (NULL): only the import knows raw names.
+OPTIONAL_COLUMNS = ("assign_note", "town_raw", "district_raw")
 
 _COUNTS = ("accepted", "dispatched", "responded", "evaluated", "resolved", "satisfied")
 
@@ -73,7 +79,18 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS quarantine (
         source VARCHAR, line BIGINT, reason VARCHAR, raw VARCHAR, loaded_at TIMESTAMP)""",
     "CREATE TABLE IF NOT EXISTS imports (loaded_at TIMESTAMP, files VARCHAR, report VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS aliases (
+        alias VARCHAR NOT NULL, town_code VARCHAR NOT NULL, district_code VARCHAR,
+        added_by VARCHAR, added_at TIMESTAMP)""",
 ]
+#: Statements that bring a store of an earlier schema version to this one (version -> DDL).
+_MIGRATIONS: dict[int, list[str]] = {
+    2: [
+        "ALTER TABLE records ADD COLUMN assign_note VARCHAR",
+        "ALTER TABLE records ADD COLUMN town_raw VARCHAR",
+        "ALTER TABLE records ADD COLUMN district_raw VARCHAR",
+    ],
+}
 
 
 def connect(path: str | os.PathLike[str], *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -86,15 +103,58 @@ def connect(path: str | os.PathLike[str], *, read_only: bool = False) -> duckdb.
         )
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
+    if read_only and _version_of(path) in _MIGRATIONS:
+        migrate(path)
     con = duckdb.connect(str(path), read_only=read_only)
     try:
         if not read_only:
+            _migrate(con)
             init_schema(con)
         _check_version(con, path)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def migrate(path: str | os.PathLike[str]) -> None:
+    """Bring the store at ``path`` to :data:`SCHEMA_VERSION` (columns added, nothing removed)."""
+    con = duckdb.connect(str(path))
+    try:
+        _migrate(con)
+        init_schema(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def _version_of(path: Path) -> int | None:
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        return int(rows[0][0]) if rows else None
+    except (duckdb.Error, ValueError):
+        return None
+    finally:
+        con.close()
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    except duckdb.CatalogException:
+        return
+    version = int(rows[0][0]) if rows else SCHEMA_VERSION
+    while version in _MIGRATIONS:
+        con.execute("BEGIN TRANSACTION")
+        for statement in _MIGRATIONS[version]:
+            con.execute(statement)
+        version += 1
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
+        con.execute("COMMIT")
 
 
 def init_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -158,6 +218,7 @@ def replace_towns(con: duckdb.DuckDBPyConnection, towns: pd.DataFrame) -> None:
 def append_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> None:
     """Append canonical records (columns of :data:`RECORD_COLUMNS`, in any order)."""
     names = [name for name, _, _ in RECORD_COLUMNS]
+    records = records.assign(**{c: None for c in OPTIONAL_COLUMNS if c not in records})
     missing = sorted(set(names) - set(records.columns))
     if missing:
         raise StoreError(
@@ -165,7 +226,8 @@ def append_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> Non
         )
     con.register("_incoming", records[names])
     try:
-        con.execute(f"INSERT INTO records SELECT {', '.join(names)} FROM _incoming")
+        columns = ", ".join(names)  # by name: a migrated store has the newer columns last
+        con.execute(f"INSERT INTO records ({columns}) SELECT {columns} FROM _incoming")
     finally:
         con.unregister("_incoming")
 
