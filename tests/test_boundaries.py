@@ -167,21 +167,50 @@ def installed_set(tmp_path: Path) -> Iterator[str]:
         shutil.rmtree(paths.GEO_DIR / name, ignore_errors=True)
 
 
-def test_activation_reassigns_and_removes_the_notice(tmp_path: Path, installed_set: str) -> None:
+def test_partial_set_activates_as_an_overlay(tmp_path: Path, installed_set: str) -> None:
+    """A 东城 + 西城 official set keeps the other fourteen districts' towns (示意 there)."""
     db = tmp_path / "real.duckdb"
     ingest_into(db, [DATA / "export_gbk.csv"])
     con = store.connect(db)
+    before = dict(con.execute("SELECT record_id, town_code FROM records").fetchall())
     result = activate(con, installed_set)
-    assert result["towns"] == 32 and result["previous"] == "demo_townships_2023"
+    assert result["previous"] == "demo_townships_2023" and result["records_losing_town"] == 0
+    assert result["overlay"]["official_districts"] == ["110101", "110102"]
+    assert result["towns"] == 331  # 32 official + 299 of the demo set elsewhere
     meta = store.get_meta(con)
-    assert meta["boundary_set"] == installed_set and meta["boundary_approximate"] is False
+    assert meta["boundary_set"] == f"{installed_set}__over__demo_townships_2023"
+    assert meta["boundary_approximate"] is True  # 14 districts are still approximate
     towns = dict(con.execute("SELECT record_id, town_name FROM records").fetchall())
-    assert towns["A002"] == "广安门外街道"  # in 西城: kept
-    assert towns["A001"] is None  # 学院路 (海淀) is not in this set
+    assert towns["A002"] == "广安门外街道"  # in 西城: official polygon
+    assert towns["A001"] == "学院路街道"  # 海淀 keeps its town
+    after = dict(con.execute("SELECT record_id, town_code FROM records").fetchall())
+    assert after == before  # every record of this file keeps its town
     ranked = queries.town_measures(con, Filters("2021-05", "2021-05"))
-    assert len(ranked) == 32 and ranked.iloc[0]["town_name"] == "广安门外街道"
+    assert len(ranked) == 331 and ranked.iloc[0]["town_name"] == "学院路街道"
     con.close()
+    try:
+        active = load_boundary_set(meta["boundary_set"])
+    finally:
+        shutil.rmtree(paths.GEO_DIR / meta["boundary_set"], ignore_errors=True)
+    assert active.notice("zh") == "东城区、西城区为官方边界，其余为示意边界"
+    assert len(set(active.frame["district_code"])) == 16
     assert installed_set in {s["name"] for s in list_sets()}
+
+
+def test_dry_run_reports_and_writes_nothing(tmp_path: Path, installed_set: str) -> None:
+    db = tmp_path / "real.duckdb"
+    ingest_into(db, [DATA / "export_gbk.csv"])
+    con = store.connect(db)
+    before = con.execute("SELECT * FROM records ORDER BY record_id").fetchall()
+    meta = store.get_meta(con)
+    plan = activate(con, installed_set, dry_run=True)
+    assert plan["applied"] is False
+    assert plan["top_ten_before"] == plan["top_ten_after"]
+    assert plan["top_ten_before"][0]["town_name"] == "学院路街道"
+    assert con.execute("SELECT * FROM records ORDER BY record_id").fetchall() == before
+    assert store.get_meta(con) == meta
+    con.close()
+    assert not (paths.GEO_DIR / plan["boundary_set"]).exists()
 
 
 def test_activation_failure_leaves_store(
@@ -203,7 +232,7 @@ def test_activation_failure_leaves_store(
     con.close()
 
 
-def test_maps_on_an_official_set_drop_the_notice(
+def test_maps_on_an_overlay_say_which_districts_are_official(
     tmp_path: Path, installed_set: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from streamlit.testing.v1 import AppTest
@@ -211,13 +240,17 @@ def test_maps_on_an_official_set_drop_the_notice(
     db = tmp_path / "real.duckdb"
     ingest_into(db, [DATA / "export_gbk.csv"])
     con = store.connect(db)
-    activate(con, installed_set)
+    active = activate(con, installed_set)["boundary_set"]
     con.close()
     monkeypatch.setenv("HEATMAP_DB", str(db))
-    at = AppTest.from_file(str(paths.REPO_ROOT / "pages" / "heatmap.py"), default_timeout=60).run()
+    try:
+        at = AppTest.from_file(str(paths.REPO_ROOT / "pages" / "heatmap.py"), default_timeout=60)
+        at.run()
+    finally:
+        shutil.rmtree(paths.GEO_DIR / active, ignore_errors=True)
     assert not at.exception
     text = "\n".join(c.value for c in at.caption)
-    assert "示意边界" not in text
+    assert "东城区、西城区为官方边界，其余为示意边界" in text
     assert len(at.get("deck_gl_json_chart")) == 1
 
 
@@ -306,10 +339,23 @@ def test_split_and_merge_hand_records_to_successors(tmp_path: Path) -> None:
         ],
     )
     activate(con, "old", geo_dir=geo)
-    result = activate(con, "split", geo_dir=geo)
+    kept = activate(con, "split", geo_dir=geo, dry_run=True)  # valid from 2021-01: June 2020 stays
+    assert kept["records_considered"] == 0 and kept["records_changing_town"] == 0
+    result = activate(con, "split", geo_dir=geo, reattribute_history=True)
     got = dict(con.execute("SELECT record_id, town_code FROM records").fetchall())
     assert got == {"R1": "110108098", "R2": "110108011", "R3": "110108099"}
     assert result["records_to_successor"] == 1 and result["lineage_links"] == 2
+    # R1 goes to its successor; R3 (June 2020, before "old" was valid) gains a town by its point
+    assert (result["records_changing_town"], result["records_gaining_town"]) == (1, 1)
+    assert [(c["before"], c["after"], c["records"]) for c in result["changes"]] == [
+        ("110108010", "110108098", 1)
+    ]
+    # three towns, all in the top ten: 010's spell is gone, its successors' spells appear
+    assert sorted((c["town_code"], c["entry_month"], c["change"]) for c in result["ledger_changes"]) == [
+        ("110108010", "2020-06", "removed"),
+        ("110108098", "2020-06", "added"),
+        ("110108099", "2020-06", "added"),
+    ]
     links = con.execute(
         "SELECT old_code, new_code, round(share, 2) FROM lineage ORDER BY 2"
     ).fetchall()
@@ -317,3 +363,57 @@ def test_split_and_merge_hand_records_to_successors(tmp_path: Path) -> None:
     flagged = con.execute("SELECT point_town_code FROM records WHERE record_id = 'R1'").fetchone()
     assert flagged == ("110108099",)  # R1's point is in the east part: flagged, not moved
     con.close()
+
+
+def test_history_stays_as_announced(tmp_path: Path) -> None:
+    """Months before valid_from keep the towns they were ranked under; the old town stays named."""
+    geo = tmp_path / "geo"
+    x0, y0 = 116.0, 40.0
+    _write_set(geo, "old", ["110108010", "110108011"],
+               [(x0, y0, x0 + 0.02, y0 + 0.01), (x0 + 0.02, y0, x0 + 0.03, y0 + 0.01)])  # fmt: skip
+    _write_set(geo, "split", ["110108098", "110108099", "110108011"],
+               [(x0, y0, x0 + 0.015, y0 + 0.01), (x0 + 0.015, y0, x0 + 0.02, y0 + 0.01),
+                (x0 + 0.02, y0, x0 + 0.03, y0 + 0.01)])  # fmt: skip
+    con = _records_store(
+        tmp_path / "s.duckdb", [("R1", "110108010", "code", x0 + 0.018, y0 + 0.005)]
+    )
+    activate(con, "old", geo_dir=geo)
+    activate(con, "split", geo_dir=geo)
+    assert con.execute("SELECT town_code FROM records").fetchall() == [("110108010",)]
+    towns = con.execute("SELECT town_code, town_name FROM towns").fetchall()
+    assert ("110108010", "镇010") in towns
+    history = store.get_meta(con)["boundary_history"]
+    assert [h["name"] for h in history] == ["old", "split"]
+
+
+def test_activation_that_loses_records_is_refused_unless_forced(tmp_path: Path) -> None:
+    geo = tmp_path / "geo"
+    x0, y0 = 116.0, 40.0
+    _write_set(geo, "a", ["110108010"], [(x0, y0, x0 + 0.02, y0 + 0.01)])
+    _write_set(geo, "b", ["110108011"], [(x0 + 0.1, y0, x0 + 0.12, y0 + 0.01)])  # elsewhere
+    con = _records_store(tmp_path / "s.duckdb", [("R1", "110108010", "code", np.nan, np.nan)])
+    activate(con, "a", geo_dir=geo)
+    with pytest.raises(BoundaryError, match=r"1 条工单失去所属街乡镇.*镇010 1 条"):
+        activate(con, "b", geo_dir=geo, reattribute_history=True)
+    assert con.execute("SELECT town_code FROM records").fetchall() == [("110108010",)]
+    result = activate(con, "b", geo_dir=geo, reattribute_history=True, force=True)
+    assert result["records_losing_town"] == 1
+    assert con.execute("SELECT town_code FROM records").fetchall() == [(None,)]
+
+
+def test_shared_name_in_a_boundary_file_goes_to_the_district_holding_it(
+    tmp_path: Path, out_dir: Path
+) -> None:
+    """八里庄街道 exists in 朝阳 and 海淀: a polygon inside 海淀 without a district field is 海淀's."""
+    demo = load_boundary_set().frame.set_index("code9")
+    frame = gpd.GeoDataFrame(
+        {"name": ["八里庄街道", "八里庄街道"]},
+        geometry=[demo.loc["110108005", "geometry"], demo.loc["110105015", "geometry"]],
+        crs=4326,
+    )
+    path = tmp_path / "blz.geojson"
+    frame.to_file(path, driver="GeoJSON")
+    report = import_boundaries(path, name="blz", valid_from="2021-01", geo_dir=out_dir)
+    assert report.unmatched_names == []
+    written = gpd.read_file(out_dir / "blz" / "townships.geojson")
+    assert sorted(written["code9"]) == ["110105015", "110108005"]

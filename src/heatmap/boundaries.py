@@ -1,4 +1,4 @@
-"""Import official 街乡镇 boundary files as versioned boundary sets, and switch a store to one.
+"""Import official 街乡镇 boundary files as versioned boundary sets (activation: ``activation``).
 
 A file (GeoJSON, zipped Shapefile, GeoPackage, GeoParquet) is read, its coordinate system checked
 (including GCJ-02 / BD-09 data declared as WGS84, by comparison with the reference districts), its
@@ -21,8 +21,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from heatmap import store
-from heatmap.assign import TownIndex
 from heatmap.coords import to_wgs84
 from heatmap.errors import BoundaryError
 from heatmap.geography import (
@@ -31,11 +29,11 @@ from heatmap.geography import (
     SET_FILE,
     _write_geojson,
     _write_json,
-    load_boundary_set,
     load_districts,
+    load_former_towns,
     load_township_list,
 )
-from heatmap.names import resolve_town
+from heatmap.names import Gazetteer
 from heatmap.paths import GEO_DIR
 
 FIELD_GUESSES: dict[str, tuple[str, ...]] = {
@@ -229,18 +227,23 @@ def _district_fit(frame: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> float
 def _attributes(
     frame: gpd.GeoDataFrame, fields: dict[str, str | None], report: BoundaryReport
 ) -> gpd.GeoDataFrame:
+    """The 2023 code of each feature: its code, else its name within its district field, else
+    within the district that holds the polygon (a name shared by two districts, 八里庄街道)."""
     listed = load_township_list().rename(columns={"code9": "town_code", "name": "town_name"})
+    gazetteer = Gazetteer(listed, former=load_former_towns())
+    known = set(listed["town_code"])
+    holding = _district_of_polygons(frame)
     codes = []
     for i, row in frame.iterrows():
-        code = (
-            str(row[fields["code"]]).strip()[:9]
-            if fields["code"] and pd.notna(row[fields["code"]])
-            else ""
-        )
-        if code not in set(listed["town_code"]):
+        value = row[fields["code"]] if fields["code"] else None
+        code = str(value).strip()[:9] if value is not None and pd.notna(value) else ""
+        if code not in known:
             raw_name = str(row[fields["name"]]) if fields["name"] else ""
-            district = str(row[fields["district"]]) if fields["district"] else ""
-            code = resolve_town(district + raw_name, listed) or resolve_town(raw_name, listed) or ""
+            district = str(row[fields["district"]]) if fields["district"] else None
+            found = gazetteer.resolve(raw_name, district=district)
+            if not found.ok and found.status in ("ambiguous", "unknown") and holding[i]:
+                found = gazetteer.resolve(raw_name, district=holding[i])
+            code = found.code or ""
             if not code:
                 report.unmatched_names.append(raw_name or f"第 {i} 个要素")
         codes.append(code)
@@ -264,6 +267,20 @@ def _attributes(
         crs=4326,
     )
     return out.sort_values("code9", ignore_index=True)
+
+
+def _district_of_polygons(frame: gpd.GeoDataFrame) -> list[str | None]:
+    """The district (code) holding each polygon's representative point, from the outlines."""
+    districts = load_districts()
+    points = frame.geometry.representative_point()
+    joined = gpd.sjoin(
+        gpd.GeoDataFrame(geometry=points, crs=frame.crs).to_crs(4326),
+        districts[["district_code", "geometry"]],
+        how="left",
+        predicate="within",
+    )
+    first = joined[~joined.index.duplicated()]["district_code"]
+    return [c if isinstance(c, str) else None for c in first.reindex(frame.index)]
 
 
 def _repair(frame: gpd.GeoDataFrame, report: BoundaryReport) -> gpd.GeoDataFrame:
@@ -362,6 +379,8 @@ def lineage(
     a = old.to_crs(METRIC_CRS)[["code9", "geometry"]]
     b = new.to_crs(METRIC_CRS)[["code9", "geometry"]]
     pieces = gpd.overlay(a, b, how="intersection", keep_geom_type=True)
+    if pieces.empty:  # the sets do not meet: no unit goes anywhere
+        return pd.DataFrame({"old_code": [], "new_code": [], "share": []})
     pieces["area"] = pieces.geometry.area
     total = a.set_index("code9").geometry.area
     pieces["share"] = pieces["area"] / pieces["code9_1"].map(total)
@@ -377,110 +396,6 @@ def lineage(
     ].reset_index(drop=True)
 
 
-def activate(
-    con: duckdb.DuckDBPyConnection, name: str, *, geo_dir: Path = GEO_DIR
-) -> dict[str, Any]:
-    """Make boundary set ``name`` the store's active set: towns, lineage, re-assignment, aggregates.
-
-    Records assigned by point (or not at all) are assigned again under the new polygons. Records
-    assigned by code or name keep their town while it exists; a town that no longer exists (split
-    or merged away) hands its records to its largest successor by area (the lineage, kept in the
-    ``lineage`` table), so rankings and the governance ledger continue across the change.
-    Conflicts are recomputed and all aggregates rebuilt, in one transaction.
-    """
-    from heatmap.demo import town_table
-
-    boundaries = load_boundary_set(name, geo_dir=geo_dir)
-    old_name = store.get_meta(con).get("boundary_set")
-    links = _lineage_from(old_name, boundaries, geo_dir)
-    successor = links.sort_values("share", ascending=False).drop_duplicates("old_code")
-    successor = successor[~successor["old_code"].isin(boundaries.frame["code9"])]
-    index = TownIndex.from_frame(boundaries.frame, code_field="code9")
-    towns = town_table(boundaries)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        store.replace_towns(con, towns)
-        rows = con.execute("SELECT record_id, town_code, assign_method, lon, lat FROM records").df()
-        rows, moved = _reassign(
-            rows,
-            index,
-            set(towns["town_code"]),
-            dict(zip(successor["old_code"], successor["new_code"], strict=True)),
-        )
-        con.register(
-            "_reassigned", rows[["record_id", "town_code", "assign_method", "point_town_code"]]
-        )
-        con.execute(
-            """UPDATE records SET town_code = r.town_code, assign_method = r.assign_method,
-            point_town_code = r.point_town_code, town_name = t.town_name,
-            district_code = t.district_code, district_name = t.district_name
-            FROM _reassigned r LEFT JOIN towns t USING (town_code) WHERE records.record_id = r.record_id"""
-        )
-        con.unregister("_reassigned")
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS lineage (old_code VARCHAR, new_code VARCHAR, share DOUBLE, valid_from VARCHAR)"
-        )
-        if len(links):
-            con.register("_links", links.assign(valid_from=boundaries.meta.get("valid_from")))
-            con.execute(
-                "INSERT INTO lineage SELECT old_code, new_code, share, valid_from FROM _links"
-            )
-            con.unregister("_links")
-        store.refresh_aggregates(con)
-        store.set_meta(con, boundary_set=name, boundary_approximate=boundaries.approximate)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return {
-        "boundary_set": name,
-        "previous": old_name,
-        "towns": len(towns),
-        "records_by_point": int((rows["assign_method"] == "point").sum()),
-        "records_to_successor": moved,
-        "lineage_links": len(links),
-    }
-
-
-def _lineage_from(old_name: str | None, new: Any, geo_dir: Path) -> pd.DataFrame:
-    empty = pd.DataFrame({"old_code": [], "new_code": [], "share": []})
-    if not old_name or old_name == new.name:
-        return empty
-    for where in (geo_dir, GEO_DIR):
-        try:
-            old = load_boundary_set(old_name, geo_dir=where)
-        except BoundaryError:
-            continue
-        return lineage(old.frame, new.frame)
-    return empty
-
-
-def _reassign(
-    rows: pd.DataFrame, index: TownIndex, codes: set[str], successor: dict[str, str]
-) -> tuple[pd.DataFrame, int]:
-    """New town, method and conflict flag per record under the new polygons (see :func:`activate`)."""
-    ok = rows["lon"].notna().to_numpy()
-    at_point = np.full(len(rows), None, dtype=object)
-    if ok.any():
-        at_point[ok] = index.lookup(rows["lon"].to_numpy()[ok], rows["lat"].to_numpy()[ok])
-    rows["point_town"] = at_point
-    by_point = rows["assign_method"].isin(["point", "none"]) & rows["point_town"].notna()
-    rows.loc[by_point, "town_code"] = rows.loc[by_point, "point_town"]
-    rows.loc[by_point, "assign_method"] = "point"
-    gone = ~by_point & rows["town_code"].notna() & ~rows["town_code"].isin(codes)
-    handed = gone & rows["town_code"].isin(successor)
-    rows.loc[handed, "town_code"] = rows.loc[handed, "town_code"].map(successor)
-    lost = gone & ~handed
-    rows.loc[lost, "town_code"] = None
-    rows.loc[lost, "assign_method"] = "none"
-    rows["point_town_code"] = rows["point_town"].where(
-        rows["point_town"].notna()
-        & rows["town_code"].notna()
-        & (rows["point_town"] != rows["town_code"])
-    )
-    return rows, int(handed.sum())
-
-
 def list_sets(geo_dir: Path = GEO_DIR) -> list[dict[str, Any]]:
     """The boundary sets under ``geo_dir`` with their metadata summary."""
     out = []
@@ -492,3 +407,10 @@ def list_sets(geo_dir: Path = GEO_DIR) -> list[dict[str, Any]]:
             {k: meta.get(k) for k in ("name", "valid_from", "approximate", "towns", "source")}
         )
     return out
+
+
+def activate(con: duckdb.DuckDBPyConnection, name: str, **options: Any) -> dict[str, Any]:
+    """See :func:`heatmap.activation.activate` (kept here for the command line and pages)."""
+    from heatmap.activation import activate as _activate
+
+    return _activate(con, name, **options)
