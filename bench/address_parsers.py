@@ -1,6 +1,9 @@
 """Evaluate jionlp and cpca against the project's town resolver on the town-name corpus.
 
-Run with the scratch venv:   /tmp/libeval/venv/bin/python /tmp/libeval/eval.py
+Not part of the test suite (it installs two libraries the product does not use). To re-run:
+  python3 -m venv /tmp/libeval/venv && /tmp/libeval/venv/bin/pip install jionlp cpca pandas
+  /tmp/libeval/venv/bin/python bench/address_parsers.py
+The figures of the last run are in bench/address_parsers.json and bench/RESULTS.md.
 It runs the baseline itself in a subprocess with /work/main/.venv/bin/python (mode `baseline`),
 because the project's package lives in that environment. Nothing under /work/main is written.
 
@@ -24,6 +27,8 @@ tried as core + 街道/镇/乡/地区 (several hits -> AMBIGUOUS); a full name n
 town -> NONE. (Swapping the ending of a full pre-2021 name was tried and rejected: it turned
 南苑地区 -> 南苑街道 and 长辛店镇 -> 长辛店街道, both wrong codes.)
 """
+# ruff: noqa: SIM115, B905, E501
+
 
 from __future__ import annotations
 

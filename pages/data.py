@@ -13,7 +13,7 @@ from heatmap.errors import HeatmapError
 from heatmap.i18n import t
 from heatmap.ingest import ImportOptions
 from heatmap.loading import ingest_into
-from ui import frame
+from ui import data_views, frame
 
 ctx = frame.page_frame()
 lang = ctx.lang
@@ -33,9 +33,12 @@ uploads = st.file_uploader(
     key="uploads",
 )
 crs = st.selectbox(
-    t("data_crs", lang), ["auto", "wgs84", "gcj02", "bd09"], key="import_crs",
-    format_func=lambda c: t("crs_auto", lang) if c == "auto" else c.upper(),
+    t("data_crs", lang), ["auto", "wgs84", "gcj02", "bd09", "epsg"], key="import_crs",
+    format_func=lambda c: {"auto": t("crs_auto", lang), "epsg": t("crs_epsg", lang)}.get(c, c.upper()),
 )  # fmt: skip
+if crs == "epsg":
+    crs = "EPSG:" + st.text_input(t("data_epsg", lang), value="4527", key="import_epsg").strip()
+allow_outside = st.checkbox(t("data_allow_outside", lang), key="import_allow_outside")
 if st.button(t("data_run", lang), type="primary", disabled=not uploads):
     bar = st.progress(0.0)
     with tempfile.TemporaryDirectory() as tmp:
@@ -49,7 +52,7 @@ if st.button(t("data_run", lang), type="primary", disabled=not uploads):
             report = ingest_into(
                 target,
                 files,
-                options=ImportOptions(crs=crs),
+                options=ImportOptions(crs=crs, allow_outside=allow_outside),
                 progress=lambda f, m: bar.progress(f, text=m),
             )
         except HeatmapError as exc:
@@ -76,7 +79,9 @@ if report:
     left, right = st.columns(2)
     left.markdown(f"**{t('rep_matched', lang)}**")
     methods = (
-        {"code": "代码", "name": "名称", "point": "坐标", "address": "地址"} if lang == "zh" else {}
+        {"code": "代码", "name": "名称", "alias": "别名", "address": "地址", "point": "坐标"}
+        if lang == "zh"
+        else {}
     )
     count = "条数" if lang == "zh" else "rows"
     left.dataframe(
@@ -92,6 +97,8 @@ if report:
     )
     if any(report["crs_evidence"].values()):
         st.caption(json.dumps(report["crs_evidence"], ensure_ascii=False))
+    data_views.coordinates(report, lang)
+    data_views.unmatched(report, lang)
     if st.session_state.get("last_target") != ctx.db and st.button(t("data_switch", lang)):
         st.session_state["db_choice"] = st.session_state["last_target"]
         st.rerun()
@@ -122,26 +129,31 @@ with st.expander(t("boundary_title", lang)):
     choice = st.selectbox(
         t("boundary_active", lang), sets, index=sets.index(active) if active in sets else 0
     )
-    if st.button(
-        t("boundary_activate", lang), disabled=choice == active or bool(ctx.meta.get("synthetic"))
-    ):
-        frame.release_connection(ctx.db)
-        writer = store.connect(ctx.db)
-        try:
-            st.session_state["activated"] = activate(writer, choice)
-        except HeatmapError as exc:
-            st.error(t("data_failed", lang, error=exc))
-        finally:
-            writer.close()
-        st.rerun()
+    force = st.checkbox(t("boundary_force", lang), key="boundary_force")
+    history = st.checkbox(t("boundary_history", lang), key="boundary_history")
+    locked = choice == active or bool(ctx.meta.get("synthetic"))
+    dry, run = st.columns(2)
+    for column, dry_run, label in ((dry, True, "boundary_dry_run"), (run, False, "boundary_activate")):
+        if column.button(t(label, lang), disabled=locked, key=f"activate_{dry_run}"):
+            frame.release_connection(ctx.db)
+            writer = store.connect(ctx.db)
+            try:
+                st.session_state["activated"] = activate(
+                    writer, choice, dry_run=dry_run, force=force, reattribute_history=history
+                )
+            except HeatmapError as exc:
+                st.session_state["activated"] = None
+                st.error(t("data_failed", lang, error=exc))
+            finally:
+                writer.close()
     if st.session_state.get("activated"):
-        st.success(json.dumps(st.session_state["activated"], ensure_ascii=False))
+        data_views.activation_plan(st.session_state["activated"], lang)
 
 st.subheader(t("quarantine_title", lang))
 st.dataframe(
-    con.execute(
+    data_views.labelled(con.execute(
         "SELECT source, line, reason, raw FROM quarantine ORDER BY loaded_at DESC, line LIMIT 200"
-    ).df(),
+    ).df(), lang),
     hide_index=True,
     width="stretch",
 )
@@ -149,4 +161,7 @@ st.subheader(t("imports_title", lang))
 history = con.execute(
     "SELECT loaded_at, files, report FROM imports ORDER BY loaded_at DESC LIMIT 50"
 ).df()
-st.dataframe(history, hide_index=True, width="stretch")
+st.dataframe(data_views.labelled(history, lang), hide_index=True, width="stretch")
+
+data_views.aliases(ctx.db, con, synthetic=bool(ctx.meta.get("synthetic")), lang=lang,
+                   release=frame.release_connection)  # fmt: skip

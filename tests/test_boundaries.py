@@ -351,7 +351,7 @@ def test_split_and_merge_hand_records_to_successors(tmp_path: Path) -> None:
         ("110108010", "110108098", 1)
     ]
     # three towns, all in the top ten: 010's spell is gone, its successors' spells appear
-    assert sorted((c["town_code"], c["entry_month"], c["change"]) for c in result["ledger_changes"]) == [
+    assert sorted((c["town_code"], c["entry_month"], c["effect"]) for c in result["ledger_changes"]) == [
         ("110108010", "2020-06", "removed"),
         ("110108098", "2020-06", "added"),
         ("110108099", "2020-06", "added"),

@@ -158,5 +158,52 @@ def test_pages_on_an_imported_store(
     if page == "pages/data.py":
         assert "导入数据" in at.caption[0].value
         quarantine = at.dataframe[0].value
-        assert sorted(quarantine["line"]) == [8, 9, 14]
-        assert not quarantine["raw"].str.contains("13812345678|张三").any()
+        assert sorted(quarantine["行号"]) == [8, 9, 14]
+        assert not quarantine["原始内容"].str.contains("13812345678|张三").any()
+
+
+def test_data_page_alias_form_attributes_unmatched_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from heatmap.loading import ingest_into
+
+    export = tmp_path / "w.csv"
+    export.write_text(
+        "工单编号,受理时间,所属区,街乡镇\nW1,2021-05-03 10:00,海淀区,五道口\n"
+        "W2,2021-05-04 10:00,海淀区,五道口\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "real.duckdb"
+    ingest_into(db, [export])
+    monkeypatch.setenv("HEATMAP_DB", str(db))
+    at = _run("pages/data.py")
+    assert not at.exception
+    assert "街乡镇名称别名" in [s.value for s in at.subheader]
+    unresolved = at.dataframe[-2].value
+    assert unresolved[["名称", "工单数"]].values.tolist() == [["五道口", 2]]
+    at.selectbox(key="alias_name").set_value("五道口")
+    at.selectbox(key="alias_town").set_value("110108010")
+    at.text_input(key="alias_by").set_value("数据科 王工")
+    at.button[-1].click().run()
+    assert not at.exception
+    assert any("已添加别名 五道口 → 学院路街道（海淀区），2 条工单获得街乡镇" in s.value for s in at.success)
+    con = duckdb.connect(str(db), read_only=True)
+    got = con.execute("SELECT DISTINCT town_code, assign_method FROM records").fetchall()
+    con.close()
+    assert got == [("110108010", "alias")]
+
+
+def test_data_page_refuses_a_file_from_another_city(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The coordinate check's refusal reaches the page in Chinese; nothing is written."""
+    from heatmap.errors import CoordinateSystemError
+    from heatmap.loading import ingest_into
+
+    export = tmp_path / "sh.csv"
+    rows = "".join(f"S{i},2021-05-03 10:00,121.{40 + i},31.2{i}\n" for i in range(9))
+    export.write_text("工单编号,受理时间,经度,纬度\n" + rows, encoding="utf-8")
+    with pytest.raises(CoordinateSystemError, match="其他城市"):
+        ingest_into(tmp_path / "real.duckdb", [export])

@@ -353,7 +353,7 @@ def _latest_top_ten(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         [_TOP],
     ).df()
     return [
-        {k: (int(v) if k in ("volume", "rank") else v) for k, v in r.items()}
+        {str(k): (int(v) if k in ("volume", "rank") else v) for k, v in r.items()}
         for r in rows.to_dict("records")
     ]
 
@@ -376,7 +376,7 @@ def _ledger_diff(before: pd.DataFrame, after: pd.DataFrame) -> list[dict[str, An
     changed = both[both["_merge"] != "both"]
     side = {"left_only": "removed", "right_only": "added"}
     return [
-        {**{k: (None if r[k] == "None" else r[k]) for k in key}, "change": side[str(r["_merge"])]}
+        {**{k: (None if r[k] == "None" else r[k]) for k in key}, "effect": side[str(r["_merge"])]}
         for r in changed.to_dict("records")
     ]
 

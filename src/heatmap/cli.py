@@ -54,8 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--crs",
         default="auto",
-        choices=["auto", "wgs84", "gcj02", "bd09"],
-        help="坐标系 (default auto)",
+        help="坐标系：auto / wgs84 / gcj02 / bd09 / EPSG:NNNN（投影坐标，如 EPSG:4527、EPSG:3857；"
+        "EPSG:4490 即 CGCS2000，按 WGS84 处理）(default auto)",
+    )
+    ingest.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="多数坐标在北京市外时仍导入（默认拒绝整个文件）(import even if most points are outside Beijing)",
     )
     ingest.add_argument("--mapping", help="表头对应关系文件 (TOML [columns] or CSV header,field)")
     ingest.add_argument("--report", help="把导入报告写入 JSON 文件")
@@ -97,7 +102,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     bact.add_argument("name")
     bact.add_argument("--db", help="数据库路径")
+    bact.add_argument("--dry-run", action="store_true", help="只预演，报告变化，不写入 (report only)")
+    bact.add_argument(
+        "--force", action="store_true", help="即使有工单会失去所属街乡镇也启用 (accept losses)"
+    )
+    bact.add_argument(
+        "--reattribute-history",
+        action="store_true",
+        help="生效月份之前的工单也重新归属，并报告治理类台账的变化 (re-attribute earlier months)",
+    )
     bact.set_defaults(func=_boundaries_activate)
+
+    alias = sub.add_parser("aliases", help="街乡镇名称别名 (town-name aliases)")
+    alias_sub = alias.add_subparsers(title="aliases commands", metavar="ALIASES_COMMAND")
+    aadd = alias_sub.add_parser("add", help="添加别名并归属未匹配的工单 (add, apply to the store)")
+    aadd.add_argument("alias")
+    aadd.add_argument("town_code", help="9 位街乡镇代码")
+    aadd.add_argument("--by", required=True, help="添加人 (who adds it)")
+    aadd.add_argument("--district", default=None, help="只在该区有效的区代码 (optional scope)")
+    aadd.add_argument("--db", help="数据库路径")
+    aadd.set_defaults(func=_aliases_add)
+    alst = alias_sub.add_parser("list", help="列出别名与未匹配的名称 (aliases and unmatched names)")
+    alst.add_argument("--db", help="数据库路径")
+    alst.set_defaults(func=_aliases_list)
     blist = bnd_sub.add_parser("list", help="列出 geo/ 中的边界集")
     blist.set_defaults(func=_boundaries_list)
 
@@ -257,7 +284,9 @@ def _ingest(args: argparse.Namespace) -> int:
     from heatmap.loading import ingest_into
 
     options = ImportOptions(
-        crs=args.crs, mapping=load_mapping(args.mapping) if args.mapping else {}
+        crs=args.crs,
+        mapping=load_mapping(args.mapping) if args.mapping else {},
+        allow_outside=args.allow_outside,
     )
     report = ingest_into(paths.db_path(args.db), args.files, options=options)
     text = json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
@@ -288,7 +317,42 @@ def _boundaries_activate(args: argparse.Namespace) -> int:
 
     con = store.connect(paths.db_path(args.db))
     try:
-        print(json.dumps(activate(con, args.name), ensure_ascii=False, indent=2))
+        plan = activate(
+            con, args.name, dry_run=args.dry_run, force=args.force,
+            reattribute_history=args.reattribute_history,
+        )  # fmt: skip
+        print(json.dumps(plan, ensure_ascii=False, indent=2, default=str))
+    finally:
+        con.close()
+    return 0
+
+
+def _aliases_add(args: argparse.Namespace) -> int:
+    from heatmap import store
+    from heatmap.aliases import add_alias
+
+    con = store.connect(paths.db_path(args.db))
+    try:
+        result = add_alias(
+            con, args.alias, args.town_code, added_by=args.by, district_code=args.district
+        )
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    finally:
+        con.close()
+    return 0
+
+
+def _aliases_list(args: argparse.Namespace) -> int:
+    from heatmap import store
+    from heatmap.aliases import list_aliases, unresolved_names
+
+    con = store.connect(paths.db_path(args.db), read_only=True)
+    try:
+        out = {
+            "aliases": list_aliases(con).astype(str).to_dict("records"),
+            "unresolved": unresolved_names(con, limit=50).to_dict("records"),
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
     finally:
         con.close()
     return 0

@@ -74,6 +74,7 @@ REQUIRED = ("record_id", "received_at")
 _TRUE = {"是", "1", "true", "t", "y", "yes", "已响应", "已解决", "满意", "已派单", "已回访", "√"}
 _FALSE = {"否", "0", "false", "f", "n", "no", "未响应", "未解决", "不满意", "未派单", "未回访", "×"}
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_CRS_SAMPLE = 20_000  # named points compared per system to decide --crs auto
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)?(\d{3,4})\d{4}(?!\d)")
 
 
@@ -513,15 +514,17 @@ def _decide_crs(
     if not unset.any():
         given = sorted(rows["src_crs"].dropna().unique())
         return rows, "per-row" if len(given) > 1 else (given[0] if given else "none"), {}
-    named = _named_towns(rows, gazetteer)
-    sample = np.flatnonzero(has_point & named.notna().to_numpy())[:20_000]
+    located = np.flatnonzero(has_point)[:_CRS_SAMPLE * 3]  # names are read for a sample only
+    named = _named_towns(rows.iloc[located], gazetteer).to_numpy()
+    keep = pd.notna(named)
+    sample, named = located[keep][:_CRS_SAMPLE], named[keep][:_CRS_SAMPLE]
     evidence: dict[str, float] = {}
     if len(sample):
         lon = rows["lon"].to_numpy("float64")[sample]
         lat = rows["lat"].to_numpy("float64")[sample]
         for crs in CRS_NAMES:
             x, y = (lon, lat) if crs == "wgs84" else to_wgs84(lon, lat, crs)
-            evidence[crs] = round(float(np.mean(index.lookup(x, y) == named.to_numpy()[sample])), 4)
+            evidence[crs] = round(float(np.mean(index.lookup(x, y) == named)), 4)
     best = max(evidence, key=lambda k: evidence[k]) if evidence else "wgs84"  # ties: WGS84 first
     rows.loc[unset, "src_crs"] = best
     return rows, best, evidence

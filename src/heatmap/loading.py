@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from heatmap import store
+from heatmap.aliases import store_gazetteer
 from heatmap.assign import TownIndex
 from heatmap.demo import town_table
 from heatmap.errors import StoreError
@@ -36,8 +37,9 @@ def ingest_into(
         towns = pd.DataFrame(con.execute("SELECT * FROM towns").df())
         index = TownIndex.from_frame(boundaries.frame, code_field="code9")
         report = ingest_files(
-            con, files, towns=towns, index=index, options=options, progress=progress
-        )
+            con, files, towns=towns, index=index, options=options, progress=progress,
+            gazetteer=store_gazetteer(con),
+        )  # fmt: skip
         months = [m for m in (store.get_meta(con).get("months") or [])]
         all_months = sorted(set(months) | set(report.months))
         if all_months:

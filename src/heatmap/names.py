@@ -204,12 +204,13 @@ class Gazetteer:
             for target in self._by_name.get(clean(code), []):
                 self._short.setdefault(clean(key), []).append(target)
         if self.aliases is not None and len(self.aliases):
-            for row in self.aliases.to_dict("records"):
-                code = str(row["town_code"])
-                district = row.get("district_code")
+            scopes = self.aliases.get("district_code", pd.Series(None, index=self.aliases.index))
+            for alias, code, district in zip(
+                self.aliases["alias"], self.aliases["town_code"].astype(str), scopes, strict=True
+            ):
                 if code in self._by_code:
                     scope = str(district) if isinstance(district, str) and district else None
-                    self._alias.setdefault(clean(row["alias"]), []).append((code, scope))
+                    self._alias.setdefault(clean(alias), []).append((code, scope))
         self._town_pattern = _alternation(self._address_forms())
         self._district_pattern = _alternation(self._districts)
 
@@ -231,15 +232,14 @@ class Gazetteer:
         self, text: object, *, district: object = None, point_town: str | None = None
     ) -> Resolution:
         """Resolve a town column value; ``district`` is the row's district, ``point_town`` its point's."""
-        value = clean(text)
+        value, stated = self._start(text, district)
         if not value:
             return _UNKNOWN
-        stated = self.district_code(district) if district is not None else None
         code = self._from_code(value)
         if code:
             return self._narrow([code], stated, point_town, how="code")
         if value in self._by_name or value in self._short or value in self._former_names:
-            return self._resolve_name(value, stated, point_town, whole=value)  # 北京经济技术开发区
+            return self._resolve_name(value, stated, point_town)  # 北京经济技术开发区
         for city in _CITY:
             if value.startswith(city) and len(value) > len(city):
                 value = value[len(city) :]
@@ -254,7 +254,7 @@ class Gazetteer:
             readings.append(short)
         best = _UNKNOWN
         for where, name in readings:
-            found = self._resolve_name(name, where, point_town, whole=value)
+            found = self._resolve_name(name, where, point_town)
             if found.ok or found.status in ("ambiguous", "outside_district"):
                 if found.ok or best.status == "unknown":
                     best = found
@@ -266,10 +266,9 @@ class Gazetteer:
         self, text: object, *, district: object = None, point_town: str | None = None
     ) -> Resolution:
         """Resolve the town of an address: city, then district, then a town of that district."""
-        value = clean(text)
+        value, stated = self._start(text, district)
         if not value:
             return _UNKNOWN
-        stated = self.district_code(district) if district is not None else None
         named = self._town_pattern.match(value)
         for city in _CITY:
             if named and named.group(0).startswith(city):
@@ -289,9 +288,10 @@ class Gazetteer:
             hint = {self._districts[m.group(0)] for m in self._district_pattern.finditer(rest)}
             where = hint.pop() if len(hint) == 1 else None
         for match in self._town_pattern.finditer(rest):
-            found = self._resolve_name(match.group(0), where, point_town, whole=match.group(0))
+            found = self._resolve_name(match.group(0), where, point_town)
             if found.ok or found.status == "ambiguous":
-                return Resolution(found.code, found.status, "address", found.candidates, where)
+                how = "address+alias" if found.how.startswith("alias") else "address"
+                return Resolution(found.code, found.status, how, found.candidates, where)
         return Resolution(None, "district_only" if where else "unknown", "address", (), where)
 
     def name_of(self, code: str) -> str:
@@ -307,6 +307,10 @@ class Gazetteer:
         return f"{town.name}（{DISTRICTS.get(town.district, town.district)}）"
 
     # ------------------------------------------------------------------ plumbing
+    def _start(self, text: object, district: object) -> tuple[str, str | None]:
+        """The cleaned text and the code of the row's district (None when absent or unreadable)."""
+        return clean(text), self.district_code(district) if district is not None else None
+
     def _from_code(self, value: str) -> str | None:
         if not value.isdigit() or len(value) not in (9, 12):
             return None
@@ -329,9 +333,7 @@ class Gazetteer:
                 return code, value[len(short) :]
         return None
 
-    def _resolve_name(
-        self, name: str, district: str | None, point_town: str | None, *, whole: str
-    ) -> Resolution:
+    def _resolve_name(self, name: str, district: str | None, point_town: str | None) -> Resolution:
         if name in self._alias:
             codes = [c for c, scope in self._alias[name] if scope in (None, district)]
             if codes:

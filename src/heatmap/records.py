@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,9 +60,8 @@ def canonicalize(
     frame = _attach_names(frame, towns)
     frame["month"] = frame["received_at"].dt.to_period("M").dt.to_timestamp()
     if outside is not None:
-        frame.loc[outside, "assign_note"] = frame.loc[outside, "assign_note"].fillna(
-            "坐标在北京市外 (point outside Beijing)"
-        )
+        lost = outside & frame["town_code"].isna().to_numpy()  # the point was its only clue
+        frame.loc[lost, "assign_note"] = "坐标在北京市外 (point outside Beijing)"
         lon, lat = np.where(outside, np.nan, lon), np.where(outside, np.nan, lat)
     cells = points_to_cells(lon, lat, h3_resolution)
     frame["h3"] = pd.arrays.IntegerArray(cells, mask=cells == 0)  # UInt64, null without a point
@@ -142,23 +142,32 @@ def assign_towns(
         todo &= values.notna() & (values.astype(str).str.strip() != "")
         if not todo.any():
             continue
-        found = _resolve_distinct(values[todo], district[todo], at_point[todo], parse)
-        for i, res in found.items():
-            if res.code is not None:
-                code[i] = res.code
-                method[i] = "alias" if res.how.startswith("alias") else (
-                    "address" if column == "address" else "name"
-                )
-                note[i] = None
-            elif res.status == "ambiguous" and method[i] != "ambiguous":
-                method[i], note[i] = "ambiguous", _ambiguous_note(res, gaz)
-            elif note[i] is None and res.status == "outside_district":
-                note[i] = f"{values[i]} 不在所属区 {district[i]} 内 (not in the stated district)"
+        rows = np.flatnonzero(todo.to_numpy())
+        found = _resolve_distinct(
+            values.iloc[rows], district.iloc[rows], at_point.iloc[rows], parse, gaz,
+            address=column == "address",
+        )  # fmt: skip
+        hit = found["code"].notna().to_numpy()
+        code.iloc[rows[hit].tolist()] = found["code"].to_numpy(dtype=object)[hit].tolist()
+        method.iloc[rows[hit].tolist()] = found["method"].to_numpy(dtype=object)[hit].tolist()
+        note.iloc[rows[hit].tolist()] = None
+        ambiguous = (found["status"] == "ambiguous").to_numpy() & ~hit
+        ambiguous &= (method.iloc[rows] != "ambiguous").to_numpy()
+        method.iloc[rows[ambiguous]] = "ambiguous"
+        note.iloc[rows[ambiguous]] = found["note"].to_numpy()[ambiguous]
+        outside = (found["status"] == "outside_district").to_numpy() & ~hit
+        outside &= note.iloc[rows].isna().to_numpy()
+        note.iloc[rows[outside]] = found["note"].to_numpy()[outside]
     todo = code.isna() & at_point.notna() & (method != "ambiguous")
     inside = todo & (stated.isna() | (at_point.str[:6] == stated))
     code[inside], method[inside], note[inside] = at_point[inside], "point", None
     away = todo & ~inside
     note[away] = "坐标所在街乡镇不在所属区内 (the point lies outside the stated district)"
+    silent = code.isna() & note.isna()
+    named = frame["town_raw"].reset_index(drop=True).notna()
+    addressed = frame["address"].reset_index(drop=True).notna()
+    note[silent & named] = "街乡镇名称无法识别，可在数据导入页添加别名 (unknown town name)"
+    note[silent & ~named & addressed] = "地址中没有可识别的街乡镇 (no town in the address)"
     return code, method, note
 
 
@@ -173,26 +182,43 @@ def _resolve_distinct(
     district: pd.Series,
     at_point: pd.Series,
     parse: Callable[..., Resolution],
-) -> dict[int, Resolution]:
-    """Resolve each distinct (value, district) once; the point only where the name is ambiguous."""
-    out: dict[int, Resolution] = {}
-    cache: dict[tuple[str, str], Resolution] = {}
-    with_point: dict[tuple[str, str, str], Resolution] = {}
-    for i, value, where, point in zip(
-        values.index, values.astype(str), district.fillna("").astype(str),
-        at_point.astype("object"), strict=True,
-    ):  # fmt: skip
-        key = (value, where)
+    gaz: Gazetteer,
+    *,
+    address: bool,
+) -> pd.DataFrame:
+    """code, method, status and note per row, each distinct (value, district) resolved once.
+
+    The point is consulted only for rows whose name is ambiguous, once per distinct point town.
+    """
+    text = values.astype(str).to_numpy()
+    where = district.fillna("").astype(str).to_numpy()
+    keys, uniques = pd.MultiIndex.from_arrays([text, where]).factorize()
+    solved = [parse(v, district=d or None) for v, d in uniques]
+    table = pd.DataFrame([_row(r, v, d, gaz, address) for r, (v, d) in zip(solved, uniques, strict=True)])
+    out = table.iloc[keys].reset_index(drop=True)
+    points = at_point.to_numpy(dtype=object)
+    retry = np.flatnonzero((out["status"] == "ambiguous").to_numpy() & pd.notna(points))
+    cache: dict[tuple[str, str, str], dict[str, Any]] = {}
+    decided = []
+    for i in retry:
+        key = (text[i], where[i], str(points[i]))
         if key not in cache:
-            cache[key] = parse(value, district=where or None)
-        res = cache[key]
-        if res.status == "ambiguous" and isinstance(point, str):
-            pkey = (value, where, point)
-            if pkey not in with_point:
-                with_point[pkey] = parse(value, district=where or None, point_town=point)
-            res = with_point[pkey]
-        out[int(i)] = res
+            res = parse(key[0], district=key[1] or None, point_town=key[2])
+            cache[key] = _row(res, key[0], key[1], gaz, address)
+        decided.append(cache[key])
+    if decided:
+        out.iloc[retry] = pd.DataFrame(decided, index=out.index[retry])[out.columns]
     return out
+
+
+def _row(res: Resolution, value: str, district: str, gaz: Gazetteer, address: bool) -> dict[str, Any]:
+    method = "alias" if "alias" in res.how else ("address" if address else "name")
+    note = None
+    if res.status == "ambiguous":
+        note = _ambiguous_note(res, gaz)
+    elif res.status == "outside_district":
+        note = f"{value} 不在所属区 {district} 内 (not in the stated district)"
+    return {"code": res.code, "method": method, "status": res.status, "note": note}
 
 
 def _ambiguous_note(res: Resolution, gaz: Gazetteer) -> str:

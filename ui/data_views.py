@@ -1,0 +1,135 @@
+"""Pieces of the 数据导入 page: the import report, aliases, and the boundary activation plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from heatmap import store
+from heatmap.aliases import add_alias, list_aliases, unresolved_names
+from heatmap.errors import HeatmapError
+from heatmap.i18n import t
+
+
+def labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The frame with its column names in the interface language (unknown names kept)."""
+    from heatmap.i18n import TEXT
+
+    return frame.rename(columns=lambda c: t(f"col_{c}", lang) if f"col_{c}" in TEXT else c)
+
+
+def coordinates(report: dict[str, Any], lang: str) -> None:
+    """The per-import coordinate check: five counts, the CRS notes and outside examples."""
+    coords = report.get("coordinates") or {}
+    if not coords:
+        return
+    st.markdown(f"**{t('rep_coordinates', lang)}**")
+    keys = (("located", "coord_located"), ("inside_beijing", "coord_inside"),
+            ("outside_beijing", "coord_outside"), ("swapped_fixed", "coord_swapped"),
+            ("zero_or_null", "coord_null"))  # fmt: skip
+    for col, (key, label) in zip(st.columns(len(keys)), keys, strict=True):
+        col.metric(t(label, lang), f"{int(coords.get(key, 0)):,}")
+    for name, note in (report.get("crs_notes") or {}).items():
+        st.caption(f"{name}：{note}")
+    examples = report.get("outside_examples") or []
+    if examples:
+        st.markdown(f"**{t('rep_outside_examples', lang)}**")
+        st.dataframe(labelled(pd.DataFrame(examples), lang), hide_index=True, width="stretch")
+
+
+def unmatched(report: dict[str, Any], lang: str) -> None:
+    """How many rows are ambiguous, and why the others found no town."""
+    reasons = report.get("unmatched_reasons") or {}
+    if not reasons:
+        return
+    st.markdown(
+        f"**{t('rep_unmatched_reasons', lang)}**（{t('rep_ambiguous', lang)}："
+        f"{int(report.get('ambiguous', 0)):,}）"
+    )
+    frame = pd.DataFrame({"reason": list(reasons), "records": list(reasons.values())})
+    st.dataframe(labelled(frame, lang), hide_index=True, width="stretch")
+
+
+def aliases(db: str, con: duckdb.DuckDBPyConnection, *, synthetic: bool, lang: str,
+            release: Any) -> None:  # fmt: skip
+    """Unmatched names, the form that adds an alias, and the aliases so far."""
+    st.subheader(t("alias_title", lang))
+    st.caption(t("alias_help", lang))
+    if synthetic:
+        st.info(t("alias_demo", lang))
+        return
+    names = unresolved_names(con)
+    st.markdown(f"**{t('alias_unresolved', lang)}**")
+    st.dataframe(labelled(names, lang), hide_index=True, width="stretch")
+    towns = con.execute(
+        "SELECT town_code, town_name, district_code, district_name FROM towns ORDER BY town_code"
+    ).df()
+    labels = {r.town_code: f"{r.town_name}（{r.district_name}）" for r in towns.itertuples()}
+    districts = dict(zip(towns["district_code"], towns["district_name"], strict=False))
+    with st.form("alias_form"):
+        alias = st.selectbox(t("alias_name", lang), list(names["name"]), index=None,
+                             accept_new_options=True, key="alias_name",
+                             placeholder=t("choose", lang))  # fmt: skip
+        town = st.selectbox(t("alias_town", lang), list(labels), index=None,
+                            format_func=lambda c: labels.get(c, c), key="alias_town",
+                            placeholder=t("choose", lang))  # fmt: skip
+        scope = st.selectbox(t("alias_scope", lang), [None, *districts], index=0,
+                             format_func=lambda c: "—" if c is None else districts[c],
+                             key="alias_scope")  # fmt: skip
+        by = st.text_input(t("alias_by", lang), key="alias_by")
+        submitted = st.form_submit_button(t("alias_add", lang))
+    if submitted:
+        release(db)  # the page's read connection is closed: show the outcome after a rerun
+        writer = store.connect(db)
+        try:
+            done = add_alias(writer, alias or "", town or "", added_by=by, district_code=scope)
+        except HeatmapError as exc:
+            st.session_state["alias_outcome"] = ("error", str(exc))
+        else:
+            st.session_state["alias_outcome"] = ("success", t(
+                "alias_done", lang, alias=done["alias"],
+                town=labels.get(done["town_code"], done["town_code"]),
+                records=done["records_attributed"]))  # fmt: skip
+        finally:
+            writer.close()
+        st.rerun()
+    outcome = st.session_state.pop("alias_outcome", None)
+    if outcome:
+        (st.success if outcome[0] == "success" else st.error)(outcome[1])
+    st.markdown(f"**{t('alias_list', lang)}**")
+    st.dataframe(labelled(list_aliases(con), lang), hide_index=True, width="stretch")
+
+
+def activation_plan(plan: dict[str, Any], lang: str) -> None:
+    """What an activation changes (or would change): counts, pairs, losses, top ten, ledger."""
+    state = t("plan_applied" if plan.get("applied") else "plan_dry", lang)
+    st.markdown(f"**{t('plan_title', lang, name=plan['boundary_set'], state=state)}**")
+    overlay = plan.get("overlay")
+    if overlay:
+        from heatmap.names import DISTRICTS
+
+        official = "、".join(DISTRICTS.get(c, c) for c in overlay["official_districts"] or [])
+        st.info(t("plan_overlay", lang, official=official or "—"))
+    cols = st.columns(3)
+    for col, key, label in zip(cols, ("records_changing_town", "records_losing_town",
+                                      "records_gaining_town"),
+                               ("plan_changing", "plan_losing", "plan_gaining"), strict=True):  # fmt: skip
+        col.metric(t(label, lang), f"{int(plan.get(key, 0)):,}")
+    if plan.get("changes"):
+        st.dataframe(labelled(pd.DataFrame(plan["changes"]), lang), hide_index=True, width="stretch")
+    if plan.get("losing_by_town"):
+        st.dataframe(labelled(pd.DataFrame(plan["losing_by_town"]), lang), hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    for col, key, label in ((left, "top_ten_before", "plan_top_before"),
+                            (right, "top_ten_after", "plan_top_after")):  # fmt: skip
+        top = pd.DataFrame(plan.get(key) or [])
+        month = f"（{top['month'].iloc[0]}）" if "month" in top and len(top) else ""
+        col.markdown(f"**{t(label, lang)}{month}**")
+        top = top.drop(columns=["month"], errors="ignore")
+        col.dataframe(labelled(top, lang), hide_index=True, width="stretch")
+    if plan.get("ledger_changes") is not None:
+        st.markdown(f"**{t('plan_ledger', lang)}**")
+        st.dataframe(labelled(pd.DataFrame(plan["ledger_changes"]), lang), hide_index=True, width="stretch")
