@@ -122,3 +122,39 @@ def test_resolve_town_ambiguous_needs_district(text: str, code: str | None) -> N
 
 def test_resolve_town_ambiguous_without_district_column() -> None:
     assert resolve_town("房山区城关街道", TOWNS.drop(columns="district_name")) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "district", "code"),
+    [
+        ("学院路街道（海淀区）", None, "110108010"),  # the district in brackets after the name
+        ("海淀区学院路街道二里庄社区", None, "110108010"),  # a community after the town
+        ("八里庄街道（朝阳区）", None, "110105015"),  # the bracketed district decides a shared name
+        ("景山街道", "石景山区", None),  # never a town outside the stated district
+        ("１１０１０８０１００００", None, "110108010"),  # full-width 12-digit code
+        ("110108010012", None, "110108010"),  # a community's code: its town
+        ("东升乡人民政府", "海淀", "110108024"),  # 地区 unit in its 乡 government form
+    ],
+)
+def test_gazetteer_on_field_values(text: str, district: str | None, code: str | None) -> None:
+    from heatmap.geography import load_former_towns, load_township_list
+    from heatmap.names import Gazetteer
+
+    towns = load_township_list().rename(columns={"code9": "town_code", "name": "town_name"})
+    assert Gazetteer(towns, former=load_former_towns()).resolve(text, district=district).code == code
+
+
+def test_code_column_takes_12_digit_and_full_width_codes() -> None:
+    from heatmap.geography import load_township_list
+    from heatmap.names import Gazetteer
+    from heatmap.records import assign_towns
+
+    towns = load_township_list().rename(columns={"code9": "town_code", "name": "town_name"})
+    frame = pd.DataFrame({
+        "town_code": ["110108010000", "１１０１０８０１０", "110108010", "999"],
+        "district_raw": [None, None, "朝阳区", None], "town_raw": [None] * 4, "address": [None] * 4,
+    })  # fmt: skip
+    code, method, _ = assign_towns(frame, pd.Series([None] * 4, dtype=object), towns,
+                                   gazetteer=Gazetteer(towns))  # fmt: skip
+    assert code.tolist() == ["110108010", "110108010", None, None]  # 海淀 code, 朝阳 row: refused
+    assert method.tolist() == ["code", "code", "none", "none"]

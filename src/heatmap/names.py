@@ -260,6 +260,10 @@ class Gazetteer:
                     best = found
                 if found.ok:
                     break
+        if best.status == "unknown" and len(value) > 4:  # 学院路街道（海淀区）, …街道二里庄社区
+            found = self.parse_address(text, district=district, point_town=point_town)
+            if found.ok or found.status == "ambiguous":
+                return Resolution(found.code, found.status, "name", found.candidates, found.district)
         return best
 
     def parse_address(

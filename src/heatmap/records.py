@@ -134,6 +134,7 @@ def assign_towns(
     stated = _districts(district, gaz)
     known = set(towns["town_code"])
     given = frame["town_code"].reset_index(drop=True).astype("object")
+    given = given.where(given.isin(known), _codes(given, gaz))  # 12-digit, full-width, former
     by_code = given.isin(known) & (stated.isna() | (given.str[:6] == stated))
     code[by_code], method[by_code] = given[by_code], "code"
     for column, parse in (("town_raw", gaz.resolve), ("address", gaz.parse_address)):
@@ -169,6 +170,15 @@ def assign_towns(
     note[silent & named] = "街乡镇名称无法识别，可在数据导入页添加别名 (unknown town name)"
     note[silent & ~named & addressed] = "地址中没有可识别的街乡镇 (no town in the address)"
     return code, method, note
+
+
+def _codes(values: pd.Series, gaz: Gazetteer) -> pd.Series:
+    """The town code each code-column value stands for (None where it is not one town's code)."""
+    distinct = {}
+    for value in values.dropna().unique():
+        res = gaz.resolve(value)
+        distinct[value] = res.code if res.how == "code" else None
+    return values.map(lambda v: distinct.get(v) if isinstance(v, str) else None).astype("object")
 
 
 def _districts(values: pd.Series, gaz: Gazetteer) -> pd.Series:
