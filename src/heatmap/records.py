@@ -134,8 +134,10 @@ def assign_towns(
     stated = _districts(district, gaz)
     known = set(towns["town_code"])
     given = frame["town_code"].reset_index(drop=True).astype("object")
-    given = given.where(given.isin(known), _codes(given, gaz))  # 12-digit, full-width, former
-    by_code = given.isin(known) & (stated.isna() | (given.str[:6] == stated))
+    odd = given.notna() & ~given.isin(known)
+    if odd.any():  # 12-digit, full-width or former codes
+        given[odd] = _codes(given[odd], gaz)
+    by_code = given.isin(known) & _in_district(given, stated)
     code[by_code], method[by_code] = given[by_code], "code"
     for column, parse in (("town_raw", gaz.resolve), ("address", gaz.parse_address)):
         todo = code.isna()
@@ -160,7 +162,7 @@ def assign_towns(
         outside &= note.iloc[rows].isna().to_numpy()
         note.iloc[rows[outside]] = found["note"].to_numpy()[outside]
     todo = code.isna() & at_point.notna() & (method != "ambiguous")
-    inside = todo & (stated.isna() | (at_point.str[:6] == stated))
+    inside = todo & _in_district(at_point, stated)
     code[inside], method[inside], note[inside] = at_point[inside], "point", None
     away = todo & ~inside
     note[away] = "坐标所在街乡镇不在所属区内 (the point lies outside the stated district)"
@@ -178,13 +180,22 @@ def _codes(values: pd.Series, gaz: Gazetteer) -> pd.Series:
     for value in values.dropna().unique():
         res = gaz.resolve(value)
         distinct[value] = res.code if res.how == "code" else None
-    return values.map(lambda v: distinct.get(v) if isinstance(v, str) else None).astype("object")
+    return values.map(distinct).astype("object")
 
 
 def _districts(values: pd.Series, gaz: Gazetteer) -> pd.Series:
     """The district code of each row's district column (None when absent or unreadable)."""
     distinct = {v: gaz.district_code(v) for v in values.dropna().unique()}
-    return values.map(lambda v: distinct.get(v) if isinstance(v, str) else None).astype("object")
+    return values.map(distinct).astype("object")
+
+
+def _in_district(codes: pd.Series, stated: pd.Series) -> pd.Series:
+    """True where no district is stated, or the town code lies in the stated one."""
+    out = stated.isna()
+    some = ~out & codes.notna()
+    if some.any():
+        out[some] = codes[some].str[:6] == stated[some]
+    return out
 
 
 def _resolve_distinct(
