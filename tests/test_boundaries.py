@@ -417,3 +417,28 @@ def test_shared_name_in_a_boundary_file_goes_to_the_district_holding_it(
     assert report.unmatched_names == []
     written = gpd.read_file(out_dir / "blz" / "townships.geojson")
     assert sorted(written["code9"]) == ["110105015", "110108005"]
+
+
+def test_gbk_shapefile_without_cpg_is_read_in_chinese(tmp_path: Path, out_dir: Path) -> None:
+    """Chinese GIS offices often ship a DBF in GBK without its .cpg: names must not turn to mojibake."""
+    import zipfile
+
+    demo = load_boundary_set().frame.set_index("code9")
+    frame = gpd.GeoDataFrame(
+        {"JDMC": ["学院路街道", "八里庄街道"], "QXMC": ["海淀区", "朝阳区"]},
+        geometry=[demo.loc["110108010", "geometry"], demo.loc["110105015", "geometry"]],
+        crs=4326,
+    )
+    shp = tmp_path / "shp"
+    shp.mkdir()
+    frame.to_file(shp / "jd.shp", encoding="gbk")
+    (shp / "jd.cpg").unlink(missing_ok=True)
+    archive = tmp_path / "jd.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in shp.iterdir():
+            zf.write(part, part.name)
+    read = read_boundaries(archive)
+    assert read["JDMC"].tolist() == ["学院路街道", "八里庄街道"]
+    report = import_boundaries(archive, name="jd", valid_from="2021-01", geo_dir=out_dir)
+    assert report.fields["name"] == "JDMC" and report.fields["district"] == "QXMC"
+    assert report.unmatched_names == [] and report.towns == 2

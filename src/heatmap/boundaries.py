@@ -47,9 +47,20 @@ FIELD_GUESSES: dict[str, tuple[str, ...]] = {
         "编码",
         "街乡镇代码",
         "区划代码",
+        "行政区划代码",
+        "xzjddm",
+        "jddm",
+        "xzdm",
+        "code12",
     ),
-    "name": ("name", "town_name", "名称", "街乡镇", "街道", "xzqmc", "name_zh"),
-    "district": ("district", "district_name", "区", "所属区", "qx", "county"),
+    "name": (
+        "name", "town_name", "名称", "街乡镇", "街道", "xzqmc", "name_zh", "name:zh", "name_chn",
+        "jdmc", "xzmc", "xzjdmc", "街道名称", "乡镇名称", "街乡镇名称", "乡镇街道",
+    ),
+    "district": (
+        "district", "district_name", "区", "所属区", "qx", "qxmc", "county", "区县", "区县名称",
+        "所属区县",
+    ),
     "population": ("population", "pop", "人口", "常住人口", "户籍人口"),
 }
 OVERLAP_TOLERANCE_M2 = 1_000.0  # overlaps smaller than this (e.g. 30 × 30 m) are digitising noise
@@ -124,9 +135,12 @@ def read_boundaries(path: str | Path) -> gpd.GeoDataFrame:
     try:
         if suffix == ".parquet":
             frame = gpd.read_parquet(path)
-        elif suffix == ".zip":
-            frame = gpd.read_file(f"zip://{path}")
-        elif suffix in (".geojson", ".json", ".gpkg", ".shp"):
+        elif suffix in (".zip", ".shp"):
+            source = f"zip://{path}" if suffix == ".zip" else str(path)
+            frame = gpd.read_file(source)
+            if _looks_misdecoded(frame):  # a Chinese DBF without .cpg, read as Latin-1
+                frame = gpd.read_file(source, encoding="gbk")
+        elif suffix in (".geojson", ".json", ".gpkg"):
             frame = gpd.read_file(path)
         else:
             raise BoundaryError(
@@ -138,6 +152,17 @@ def read_boundaries(path: str | Path) -> gpd.GeoDataFrame:
     if frame.empty:
         raise BoundaryError(f"{path.name} 中没有任何面要素 (no polygons)")
     return frame.reset_index(drop=True)
+
+
+def _looks_misdecoded(frame: gpd.GeoDataFrame) -> bool:
+    """Text columns with Latin-1 bytes and no Chinese: a GBK DBF decoded with the wrong code page."""
+    texts = [
+        str(v) for c in frame.columns
+        if c != frame.geometry.name and pd.api.types.is_string_dtype(frame[c])
+        for v in frame[c].dropna().head(50)
+    ]  # fmt: skip
+    joined = "".join(texts)
+    return bool(re.search(r"[\x80-\xff]", joined)) and not re.search(r"[\u4e00-\u9fff]", joined)
 
 
 def _check_name(name: str, valid_from: str) -> None:
