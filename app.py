@@ -8,7 +8,7 @@ from ui.frame import current_lang
 st.set_page_config(page_title="12345 诉求热力图", page_icon="🗺️", layout="wide")
 lang = current_lang()
 pages = [
-    st.Page("pages/heatmap.py", title=t("page_heatmap", lang), icon=":material/map:", url_path="map", default=True),
+    st.Page("pages/heat_map.py", title=t("page_heatmap", lang), icon=":material/map:", url_path="map", default=True),
     st.Page("pages/ranking.py", title=t("page_ranking", lang), icon=":material/format_list_numbered:", url_path="ranking"),
     st.Page("pages/governance.py", title=t("page_governance", lang), icon=":material/flag:", url_path="governance"),
     st.Page("pages/topics.py", title=t("page_topics", lang), icon=":material/checklist:", url_path="topics"),

@@ -244,7 +244,7 @@ def test_maps_on_an_overlay_say_which_districts_are_official(
     con.close()
     monkeypatch.setenv("HEATMAP_DB", str(db))
     try:
-        at = AppTest.from_file(str(paths.REPO_ROOT / "pages" / "heatmap.py"), default_timeout=60)
+        at = AppTest.from_file(str(paths.REPO_ROOT / "pages" / "heat_map.py"), default_timeout=60)
         at.run()
     finally:
         shutil.rmtree(paths.GEO_DIR / active, ignore_errors=True)

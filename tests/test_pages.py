@@ -13,7 +13,7 @@ _texts = page_texts
 
 
 def test_heatmap_page_renders_latest_month_in_chinese(app_env: Path) -> None:
-    at = _run("pages/heatmap.py")
+    at = _run("pages/heat_map.py")
     assert not at.exception
     assert at.subheader[0].value == "2021-12 北京市各街乡镇接诉量"
     text = _texts(at)
@@ -23,7 +23,7 @@ def test_heatmap_page_renders_latest_month_in_chinese(app_env: Path) -> None:
 
 
 def test_heatmap_page_follows_month_and_url(app_env: Path) -> None:
-    at = _run("pages/heatmap.py", **{"from": "2020-09", "to": "2020-09"})
+    at = _run("pages/heat_map.py", **{"from": "2020-09", "to": "2020-09"})
     assert at.subheader[0].value.startswith("2020-09")
     at.selectbox(key="f_month").select("2019-05").run()
     assert at.subheader[0].value.startswith("2019-05")
@@ -31,14 +31,14 @@ def test_heatmap_page_follows_month_and_url(app_env: Path) -> None:
 
 
 def test_heatmap_page_in_english(app_env: Path) -> None:
-    at = _run("pages/heatmap.py", lang="en", **{"from": "2020-09", "to": "2020-09"})
+    at = _run("pages/heat_map.py", lang="en", **{"from": "2020-09", "to": "2020-09"})
     assert not at.exception
     assert at.subheader[0].value == "Volume by street/township, Beijing, 2020-09"
     assert "Approximate boundaries (not official)" in _texts(at)
 
 
 def test_heatmap_page_town_selection_shows_trend_and_problems(app_env: Path) -> None:
-    at = _run("pages/heatmap.py", **{"from": "2020-09", "to": "2020-09"})
+    at = _run("pages/heat_map.py", **{"from": "2020-09", "to": "2020-09"})
     box = at.selectbox(key="selected_town")
     town = box.options[1]
     box.select_index(1).run()
@@ -48,14 +48,14 @@ def test_heatmap_page_town_selection_shows_trend_and_problems(app_env: Path) -> 
 
 
 def test_heatmap_page_bad_url_values_are_reported_not_fatal(app_env: Path) -> None:
-    at = _run("pages/heatmap.py", **{"from": "2030-01", "d": "999999"})
+    at = _run("pages/heat_map.py", **{"from": "2030-01", "d": "999999"})
     assert not at.exception
     assert at.subheader[0].value.startswith("2021-12")
     assert any("2030-01" in w.value for w in at.warning)
 
 
 def test_heatmap_page_rates_and_missing_population(app_env: Path) -> None:
-    at = _run("pages/heatmap.py", **{"from": "2020-09", "to": "2020-09"})
+    at = _run("pages/heat_map.py", **{"from": "2020-09", "to": "2020-09"})
     at.selectbox(key="metric").select("per_10k").run()
     assert any("人口" in i.value for i in at.info)
     at.selectbox(key="metric").select("satisfaction_rate").run()
@@ -63,7 +63,7 @@ def test_heatmap_page_rates_and_missing_population(app_env: Path) -> None:
 
 
 def test_heatmap_page_district_filter(app_env: Path) -> None:
-    at = _run("pages/heatmap.py", **{"from": "2020-09", "to": "2020-09", "d": "110102"})
+    at = _run("pages/heat_map.py", **{"from": "2020-09", "to": "2020-09", "d": "110102"})
     assert not at.exception
     table = at.dataframe[0].value
     assert set(table["区"]) == {"西城区"}
@@ -145,7 +145,7 @@ def test_data_page_on_the_demo_store(app_env: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "page", ["pages/data.py", "pages/heatmap.py", "pages/ranking.py", "pages/governance.py"]
+    "page", ["pages/data.py", "pages/heat_map.py", "pages/ranking.py", "pages/governance.py"]
 )
 def test_pages_on_an_imported_store(
     real_db: Path, monkeypatch: pytest.MonkeyPatch, page: str
@@ -207,3 +207,25 @@ def test_data_page_refuses_a_file_from_another_city(
     export.write_text("工单编号,受理时间,经度,纬度\n" + rows, encoding="utf-8")
     with pytest.raises(CoordinateSystemError, match="其他城市"):
         ingest_into(tmp_path / "real.duckdb", [export])
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in (ROOT / "pages").glob("*.py")))
+def test_every_page_runs_alone_in_a_fresh_interpreter(page_db: Path, page: str) -> None:
+    """No page file shadows the package: run alone (pages/ first on sys.path), each page imports."""
+    import os
+    import subprocess
+    import sys
+
+    from heatmap import paths
+
+    assert Path(page).stem not in {p.name for p in (paths.REPO_ROOT / "src").iterdir()}
+    code = (
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(ROOT / 'pages' / page)!r}, default_timeout=120).run()\n"
+        "assert not at.exception, [e.value for e in at.exception]\n"
+    )
+    env = {**os.environ, "HEATMAP_DB": str(page_db)}
+    env.pop("HEATMAP_SCOPE", None)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300, cwd=ROOT)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,7 @@ from typing import Any
 import duckdb
 import streamlit as st
 
-from heatmap import paths, queries, store
-from heatmap.demo import build_demo
+from heatmap import demo_build, paths, queries, store
 from heatmap.errors import HeatmapError, StoreError
 from heatmap.filters import Filters, from_query_params, to_query_params
 from heatmap.geography import BoundarySet, load_boundary_set
@@ -105,11 +105,41 @@ def _ensure_store(lang: str) -> str:
             t("error_store", lang, error=f"{db} 不存在 (python -m heatmap ingest FILE --db {db})")
         )
         st.stop()
-    bar = st.progress(0.0, text=t("building_demo", lang))
-    counts = build_demo(db, progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
-    bar.empty()
-    st.toast(t("built_demo", lang, records=counts["records"]))
+    _wait_for_demo(db, lang)
     return str(db)
+
+
+def _wait_for_demo(db: Path, lang: str) -> None:
+    """Start (or join) the background build of the demo store and show its progress until done.
+
+    The build runs in its own process: a visitor who leaves does not stop it, and every other
+    session shows the same progress (see :mod:`heatmap.demo_build`).
+    """
+    began = time.time()
+    scale = os.environ.get("HEATMAP_DEMO_SCALE")
+    demo_build.start_build(db, scale=float(scale) if scale else None)
+    bar = st.progress(0.0, text=t("building_demo", lang))
+    st.caption(t("building_demo_note", lang))
+    while True:
+        status = demo_build.read_progress(db) or {}
+        fresh = float(status.get("at", 0)) >= began - 1 or demo_build.build_running(db)
+        if fresh and status.get("state") == "done" and not demo_build.build_running(db):
+            break
+        if fresh and status.get("state") == "failed" and not demo_build.build_running(db):
+            st.error(t("error_store", lang, error=status.get("message")))
+            st.stop()
+        if not fresh and time.time() - began > _BUILD_START_TIMEOUT_S:
+            st.error(t("error_store", lang, error=f"{db}.build.log"))
+            st.stop()
+        fraction = float(status.get("fraction", 0.0)) if fresh else 0.0
+        bar.progress(min(max(fraction, 0.0), 1.0), text=str(status.get("message") or ""))
+        time.sleep(0.5)
+    bar.empty()
+    _connection.clear()
+    st.toast(t("built_demo", lang, records=int(status.get("records", 0))))
+
+
+_BUILD_START_TIMEOUT_S = 60  # the builder has not reported by then: it could not start
 
 
 @st.cache_resource(show_spinner=False)

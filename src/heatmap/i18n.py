@@ -241,6 +241,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "plan_top_before": ("最近月份前十（启用前）", "Latest month's top ten (before)"),
     "plan_top_after": ("最近月份前十（启用后）", "Latest month's top ten (after)"),
     "plan_ledger": ("治理类台账变化", "Governance ledger changes"),
+    "building_demo_note": (
+        "演示数据库在后台进程中生成：关闭或离开本页不会中断，其他访问者看到同一进度。",
+        "The demo store is built in a background process: closing or leaving this page does not stop it, and other visitors see the same progress.",
+    ),
     "choose": ("请选择或输入", "Choose or type"),
     "col_name": ("名称", "Name"), "col_reason": ("原因", "Reason"),
     "col_records": ("工单数", "Records"), "col_alias": ("别名", "Alias"), "col_town_code": ("街乡镇代码", "Town code"),
