@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from heatmap import paths, store
-from heatmap.boundaries import activate, import_boundaries, list_sets
+from heatmap.activation import activate
+from heatmap.boundaries import import_boundaries, list_sets
 from heatmap.errors import HeatmapError
 from heatmap.i18n import t
 from heatmap.ingest import ImportOptions

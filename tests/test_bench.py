@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from heatmap.bench import QUICK, Sizes, add_bench_command, check_targets, parse_sizes
+from heatmap.bench import QUICK, Sizes, check_targets, parse_sizes
+from heatmap.cli import add_bench_command
 from heatmap.errors import HeatmapError
 
 TINY = ["spatial=2k", "import=1000", "months=5", "per_month=400", "repeats=1"]

@@ -14,7 +14,8 @@ import pytest
 import shapely
 
 from heatmap import paths, queries, store
-from heatmap.boundaries import activate, import_boundaries, lineage, list_sets, read_boundaries
+from heatmap.activation import activate
+from heatmap.boundaries import import_boundaries, lineage, list_sets, read_boundaries
 from heatmap.coords import from_wgs84
 from heatmap.errors import BoundaryError
 from heatmap.filters import Filters

@@ -222,8 +222,10 @@ def test_pdf_embeds_the_cjk_font(city: tuple[list[Path], list[str]]) -> None:
 def test_cli_builds_an_english_district_briefing(
     brief_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from heatmap.cli import add_brief_command
+
     parser = argparse.ArgumentParser(prog="heatmap")
-    briefing.add_brief_command(parser.add_subparsers())
+    add_brief_command(parser.add_subparsers())
     args = parser.parse_args(
         ["brief", "--db", str(brief_db), "--month", MONTH, "--district", "110108",
          "--out", str(tmp_path / "out"), "--lang", "en"]

@@ -477,8 +477,10 @@ def test_read_tasks_errors_name_the_problem(csv: str, message: str) -> None:
 
 
 def _cli(argv: list[str]) -> argparse.Namespace:
+    from heatmap.cli import add_topics_command
+
     parser = argparse.ArgumentParser(prog="heatmap")
-    topics.add_topics_command(parser.add_subparsers())
+    add_topics_command(parser.add_subparsers())
     return parser.parse_args(argv)
 
 

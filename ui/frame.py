@@ -132,7 +132,8 @@ def _wait_for_demo(db: Path, lang: str) -> None:
             st.error(t("error_store", lang, error=f"{db}.build.log"))
             st.stop()
         fraction = float(status.get("fraction", 0.0)) if fresh else 0.0
-        bar.progress(min(max(fraction, 0.0), 1.0), text=str(status.get("message") or ""))
+        message = f"{t('building_demo', lang)} {status.get('message') or ''}"
+        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
         time.sleep(0.5)
     bar.empty()
     _connection.clear()

@@ -80,33 +80,8 @@ _SIZE_KEYS = {"spatial", "import", "months", "per_month", "repeats"}
 # --------------------------------------------------------------------------- command line
 
 
-def add_bench_command(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``bench [--quick] --json OUT [--sizes KEY=N ...]`` on ``subparsers``."""
-    bench = subparsers.add_parser(
-        "bench",
-        help="性能基准：空间匹配、月度导入、页面查询、载荷与内存 (benchmark at Beijing scale)",
-        description="Build demo data at stated sizes and measure, each against a baseline "
-        "measured in the same run. Full sizes: " + FULL.label() + "; --quick: " + QUICK.label(),
-    )
-    bench.add_argument("--quick", action="store_true", help="small sizes (CI smoke test, < 2 min)")
-    bench.add_argument("--json", required=True, metavar="OUT", help="write the results here")
-    bench.add_argument(
-        "--sizes",
-        nargs="+",
-        metavar="KEY=N",
-        help="override sizes: spatial=1e6,1e7 import=2M months=36 per_month=500k repeats=20",
-    )
-    bench.add_argument(
-        "--work",
-        metavar="DIR",
-        help="keep the bench stores here and reuse a matching one (default: a temporary dir)",
-    )
-    bench.add_argument("--seed", type=int, default=DEFAULT_SEED, help="demo generator seed")
-    bench.set_defaults(func=_bench_command)
-    return bench
-
-
-def _bench_command(args: argparse.Namespace) -> int:
+def run_bench_command(args: argparse.Namespace) -> int:
+    """Run the benchmark the ``bench`` command describes and write its JSON."""
     sizes = parse_sizes(args.sizes, quick=args.quick)
     command = "python -m heatmap bench" + (" --quick" if args.quick else "")
     if args.sizes:
@@ -118,7 +93,7 @@ def _bench_command(args: argparse.Namespace) -> int:
         sizes,
         json_out=Path(args.json),
         work_dir=Path(args.work) if args.work else None,
-        seed=args.seed,
+        seed=DEFAULT_SEED if args.seed is None else args.seed,
         command=command,
     )
     return 0

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -433,9 +432,3 @@ def list_sets(geo_dir: Path = GEO_DIR) -> list[dict[str, Any]]:
         )
     return out
 
-
-def activate(con: duckdb.DuckDBPyConnection, name: str, **options: Any) -> dict[str, Any]:
-    """See :func:`heatmap.activation.activate` (kept here for the command line and pages)."""
-    from heatmap.activation import activate as _activate
-
-    return _activate(con, name, **options)

@@ -1251,25 +1251,6 @@ def build_briefing(
 # --------------------------------------------------------------------------- command line
 
 
-def add_brief_command(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``brief`` on the ``python -m heatmap`` sub-command parsers."""
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "brief",
-        help="月度简报：PNG、PDF、PPTX (the monthly briefing's figures for a month and scope)",
-    )
-    parser.add_argument("--db", help="数据库路径 (default: $HEATMAP_DB or data/demo.duckdb)")
-    parser.add_argument("--month", required=True, help="月份 YYYY-MM")
-    parser.add_argument("--district", help="区名称或代码，如 海淀区 / 110108（默认全市）")
-    parser.add_argument("--out", required=True, help="输出目录 (created when missing)")
-    parser.add_argument("--lang", choices=["zh", "en"], default="zh")
-    parser.add_argument(
-        "--set", action="append", metavar="NAME=VALUE",
-        help="覆盖设置，如 governance_months_out=4 或 volume_measure=accepted",
-    )  # fmt: skip
-    parser.set_defaults(func=run_brief_command)
-    return parser
-
-
 def run_brief_command(args: argparse.Namespace) -> int:
     """Build the briefing and print the files written."""
     from heatmap.settings import parse_overrides

@@ -128,10 +128,6 @@ def _parser() -> argparse.ArgumentParser:
     blist = bnd_sub.add_parser("list", help="列出 geo/ 中的边界集")
     blist.set_defaults(func=_boundaries_list)
 
-    from heatmap.bench import add_bench_command
-    from heatmap.briefing import add_brief_command
-    from heatmap.topics import add_topics_command
-
     add_topics_command(sub)
     add_brief_command(sub)
     add_bench_command(sub)
@@ -143,6 +139,92 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.set_defaults(func=_geo_build)
     return parser
+
+
+def add_topics_command(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``topics --db PATH --month YYYY-MM --format json|csv [--year Y]``."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "topics",
+        help="每月一题：清单问题的当月接诉量与环比 (the 每月一题 problems of a month and their change)",
+    )
+    parser.add_argument("--db", help="数据库路径 (default: $HEATMAP_DB or data/demo.duckdb)")
+    parser.add_argument("--month", required=True, help="月份 YYYY-MM")
+    parser.add_argument("--format", choices=["json", "csv"], default="json")
+    parser.add_argument(
+        "--year",
+        type=int,
+        default=None,
+        help="清单年份 (default: the month's year or the latest before)",
+    )
+    parser.add_argument(
+        "--measure", choices=["dispatched", "accepted"], default="dispatched",
+        help="接诉量口径 (default dispatched, as the reports count)",
+    )  # fmt: skip
+    parser.set_defaults(func=_topics)
+    return parser
+
+
+def add_brief_command(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``brief --month YYYY-MM --out DIR [--district D] [--lang zh|en] [--set K=V]``."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "brief",
+        help="月度简报：PNG、PDF、PPTX (the monthly briefing's figures for a month and scope)",
+    )
+    parser.add_argument("--db", help="数据库路径 (default: $HEATMAP_DB or data/demo.duckdb)")
+    parser.add_argument("--month", required=True, help="月份 YYYY-MM")
+    parser.add_argument("--district", help="区名称或代码，如 海淀区 / 110108（默认全市）")
+    parser.add_argument("--out", required=True, help="输出目录 (created when missing)")
+    parser.add_argument("--lang", choices=["zh", "en"], default="zh")
+    parser.add_argument(
+        "--set", action="append", metavar="NAME=VALUE",
+        help="覆盖设置，如 governance_months_out=4 或 volume_measure=accepted",
+    )  # fmt: skip
+    parser.set_defaults(func=_brief)
+    return parser
+
+
+def add_bench_command(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``bench [--quick] --json OUT [--sizes KEY=N ...]`` on ``subparsers``."""
+    bench = subparsers.add_parser(
+        "bench",
+        help="性能基准：空间匹配、月度导入、页面查询、载荷与内存 (benchmark at Beijing scale)",
+        description="Build demo data at stated sizes and measure, each against a baseline "
+        "measured in the same run (sizes: bench/README.md; --quick for CI).",
+    )
+    bench.add_argument("--quick", action="store_true", help="small sizes (CI smoke test, < 2 min)")
+    bench.add_argument("--json", required=True, metavar="OUT", help="write the results here")
+    bench.add_argument(
+        "--sizes",
+        nargs="+",
+        metavar="KEY=N",
+        help="override sizes: spatial=1e6,1e7 import=2M months=36 per_month=500k repeats=20",
+    )
+    bench.add_argument(
+        "--work",
+        metavar="DIR",
+        help="keep the bench stores here and reuse a matching one (default: a temporary dir)",
+    )
+    bench.add_argument("--seed", type=int, default=None, help="demo generator seed (default 20190501)")
+    bench.set_defaults(func=_bench)
+    return bench
+
+
+def _topics(args: argparse.Namespace) -> int:
+    from heatmap.topics import run_topics_command
+
+    return run_topics_command(args)
+
+
+def _brief(args: argparse.Namespace) -> int:
+    from heatmap.briefing import run_brief_command
+
+    return run_brief_command(args)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from heatmap.bench import run_bench_command
+
+    return run_bench_command(args)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -313,7 +395,7 @@ def _boundaries_import(args: argparse.Namespace) -> int:
 
 def _boundaries_activate(args: argparse.Namespace) -> int:
     from heatmap import store
-    from heatmap.boundaries import activate
+    from heatmap.activation import activate
 
     con = store.connect(paths.db_path(args.db))
     try:

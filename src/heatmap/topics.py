@@ -557,29 +557,6 @@ def progress_sentence(progress: pd.DataFrame, month: str, lang: str = "zh") -> s
 # Command line
 
 
-def add_topics_command(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``topics --db PATH --month YYYY-MM --format json|csv [--year Y]``."""
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "topics",
-        help="每月一题：清单问题的当月接诉量与环比 (the 每月一题 problems of a month and their change)",
-    )
-    parser.add_argument("--db", help="数据库路径 (default: $HEATMAP_DB or data/demo.duckdb)")
-    parser.add_argument("--month", required=True, help="月份 YYYY-MM")
-    parser.add_argument("--format", choices=["json", "csv"], default="json")
-    parser.add_argument(
-        "--year",
-        type=int,
-        default=None,
-        help="清单年份 (default: the month's year or the latest before)",
-    )
-    parser.add_argument(
-        "--measure", choices=["dispatched", "accepted"], default="dispatched",
-        help="接诉量口径 (default dispatched, as the reports count)",
-    )  # fmt: skip
-    parser.set_defaults(func=run_topics_command)
-    return parser
-
-
 def run_topics_command(args: argparse.Namespace) -> int:
     """Print the month's 每月一题 report as JSON or CSV."""
     from heatmap import paths, store
