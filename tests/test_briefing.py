@@ -19,6 +19,8 @@ from pptx import Presentation
 from pypdf import PdfReader
 
 from heatmap import briefing, governance, queries, store
+from heatmap.briefing import fonts
+from heatmap.briefing.frame import wrap_text
 from heatmap.demo import build_demo
 from heatmap.errors import FilterError, HeatmapError
 from heatmap.i18n import TEXT
@@ -270,7 +272,7 @@ def test_bad_input_is_a_clear_error(
 
 
 def test_missing_font_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(briefing, "_font_candidates", lambda: iter([]))
+    monkeypatch.setattr(fonts, "_font_candidates", lambda: iter([]))
     with pytest.raises(HeatmapError, match="pip install pylopdf-fonts-zh-cn==0.1.1"):
         briefing.find_cjk_font()
     with pytest.raises(HeatmapError, match="apt-get install fonts-noto-cjk"):
@@ -295,10 +297,10 @@ def test_font_override_must_exist(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 def test_wrap_cuts_chinese_lists_after_the_separator(
     text: str, width: int, lines: int, expected: str
 ) -> None:
-    assert briefing._wrap(text, width, max_lines=lines, sep="、") == expected
+    assert wrap_text(text, width, max_lines=lines, sep="、") == expected
 
 
 def test_wrap_keeps_numbers_whole_and_punctuation_off_line_starts() -> None:
     # 8 ems a line: a Chinese character is 1 em, a digit or Latin letter 0.55
-    wrapped = briefing._wrap("截至 2020-09，累计纳入 26 个街乡镇。", 8)
+    wrapped = wrap_text("截至 2020-09，累计纳入 26 个街乡镇。", 8)
     assert wrapped.split("\n") == ["截至 2020-09，", "累计纳入 26 个", "街乡镇。"]

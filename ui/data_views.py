@@ -85,7 +85,8 @@ def aliases(db: str, con: duckdb.DuckDBPyConnection, *, synthetic: bool, lang: s
         release(db)  # the page's read connection is closed: show the outcome after a rerun
         writer = store.connect(db)
         try:
-            done = add_alias(writer, alias or "", town or "", added_by=by, district_code=scope)
+            done = add_alias(writer, str(alias or ""), str(town or ""), added_by=by,
+                             district_code=str(scope) if scope else None)  # fmt: skip
         except HeatmapError as exc:
             st.session_state["alias_outcome"] = ("error", str(exc))
         else:

@@ -245,7 +245,7 @@ def _sidebar_filters(
 
 def _seed_widgets(choices: Any) -> None:
     """First run of a session: widgets start from the URL (a copied link reopens the same view)."""
-    params = {k: st.query_params.get(k) for k in st.query_params}
+    params = {k: str(st.query_params.get(k) or "") for k in st.query_params}
     filters, dropped = from_query_params(params, choices)
     st.session_state.update(
         f_init=True,

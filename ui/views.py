@@ -68,7 +68,7 @@ def top_labels(geoms: gpd.GeoDataFrame, measures: pd.DataFrame, n: int = 10) -> 
             "size": 12,
         }
         for r in top.itertuples()
-        if r.town_code in points.index and r.volume > 0
+        if r.town_code in points.index and float(r.volume) > 0  # type: ignore[arg-type]
     ]
 
 
