@@ -84,7 +84,7 @@ if report:
         if lang == "zh"
         else {}
     )
-    count = "条数" if lang == "zh" else "rows"
+    count = t("count_rows", lang)
     left.dataframe(
         pd.Series({methods.get(k, k): v for k, v in report["matched_by"].items()}, name=count),
         width="stretch",

@@ -105,14 +105,14 @@ check_table = pd.DataFrame(
     {
         t("col_town", lang): checks["town_name"],
         t("col_district", lang): checks["district_name"],
-        "入选月份" if lang == "zh" else "Entry": checks["entry_month"],
+        t("gov_col_entry", lang): checks["entry_month"],
         t("col_rank", lang): checks["rank"],
         **{labels[k]: checks[k].map(mark) for k, _, _ in CONDITIONS},
-        "连续出前十月数" if lang == "zh" else "Months out": checks["months_out"],
-        "接诉量/入选时" if lang == "zh" else "Volume / entry": [
+        t("gov_col_months_out", lang): checks["months_out"],
+        t("gov_col_volume_entry", lang): [
             f"{v:,} / {e:,}" for v, e in zip(checks["volume"], checks["entry_volume"], strict=True)
         ],
-        "得分/全市" if lang == "zh" else "Score / city": [
+        t("gov_col_score_city", lang): [
             f"{percent(s)} / {percent(c)}"
             for s, c in zip(checks["score"], checks["city_score"], strict=True)
         ],
@@ -129,7 +129,8 @@ if not checks.empty:
         format_func=lambda c: town_names[c],
     )
     row = checks.set_index("town_code").loc[pick]
-    left_paren, right_paren, sep = ("（", "）", "；") if lang == "zh" else (" (", ")", "; ")
+    left_paren, right_paren = t("paren_open", lang), t("paren_close", lang)
+    sep = t("clause_sep", lang)
     missing = [
         f"{labels[k]}{left_paren}{rules.describe(lang)[k]}{right_paren}"
         for k, _, _ in CONDITIONS
@@ -148,8 +149,8 @@ views.downloads(
     f"governance_ledger_{month}",
     lang,
     sheets={
-        "台账" if lang == "zh" else "ledger": table,
-        "摘帽条件" if lang == "zh" else "checklist": check_table,
+        t("sheet_ledger", lang): table,
+        t("sheet_checklist", lang): check_table,
     },
 )
 

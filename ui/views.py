@@ -126,7 +126,7 @@ def legend(legend: Legend, lang: str) -> None:
         f'border:1px solid #999;margin-right:6px"></span><span style="font-size:0.85rem">{label}</span></div>'
         for c, label in legend.items
     )
-    colon = "：" if lang == "zh" else ": "
+    colon = t("colon", lang)
     st.markdown(f"**{t('legend', lang)}{colon}{legend.title}**<br/>{rows}", unsafe_allow_html=True)
 
 
@@ -153,18 +153,9 @@ def about(ctx: Context) -> None:
     meta = ctx.meta
     if meta.get("synthetic"):
         st.warning(t("demo_note", ctx.lang))
-        st.markdown(
-            (f"- 随机种子 `{meta.get('seed')}`，规模 `{meta.get('scale')}`（1 = 真实量级，约 1,300 万条派单）\n"
-             "- 校准依据：2019—2021 年公开报道的受理量、派单量、解决率与满意率，以及被点名的治理类街乡镇\n"
-             "- 生成命令：`python -m heatmap demo --db data/demo.duckdb --scale 0.05 --seed 20190501`")
-            if zh else
-            (f"- Seed `{meta.get('seed')}`, scale `{meta.get('scale')}` (1 = the real volume, ~13 M dispatched)\n"
-             "- Calibrated to published 2019–2021 accepted/dispatched volumes, resolution and satisfaction "
-             "rates, and the governance-type towns the reports name\n"
-             "- Command: `python -m heatmap demo --db data/demo.duckdb --scale 0.05 --seed 20190501`")
-        )  # fmt: skip
+        st.markdown(t("demo_provenance", ctx.lang, seed=meta.get("seed"), scale=meta.get("scale")))
     b = ctx.boundaries
-    st.subheader("边界数据" if zh else "Boundaries")
+    st.subheader(t("about_boundaries", ctx.lang))
     if b.approximate:
         st.info(f"{b.notice(ctx.lang)}：{b.meta.get('title_zh' if zh else 'title_en', b.name)}")
     st.markdown(
@@ -181,13 +172,13 @@ def about(ctx: Context) -> None:
             + f"{len(missing)}"
         )
         st.dataframe(missing, hide_index=True, width="stretch")
-    st.subheader("工单数据结构" if zh else "Record layout")
+    st.subheader(t("about_layout", ctx.lang))
     st.dataframe(
         pd.DataFrame(RECORD_COLUMNS, columns=["column", "type", "meaning"]),
         hide_index=True,
         width="stretch",
     )
-    st.subheader("设置（带 * 为假设，可配置）" if zh else "Settings (* = assumption, configurable)")
+    st.subheader(t("about_settings", ctx.lang))
     st.dataframe(
         pd.DataFrame(
             [

@@ -33,6 +33,7 @@ from heatmap.geography import (
     _write_json,
     load_boundary_set,
 )
+from heatmap.i18n import t
 from heatmap.names import DISTRICTS, Gazetteer
 from heatmap.paths import GEO_DIR
 
@@ -383,5 +384,5 @@ def _ledger_diff(before: pd.DataFrame, after: pd.DataFrame) -> list[dict[str, An
 
 def _names(codes: list[str], lang: str) -> str:
     if not codes:
-        return "无区" if lang == "zh" else "no district"
-    return ("、" if lang == "zh" else ", ").join(DISTRICTS.get(c, c) for c in codes)
+        return t("no_district", lang)
+    return t("list_sep", lang).join(DISTRICTS.get(c, c) for c in codes)

@@ -245,6 +245,31 @@ TEXT: dict[str, tuple[str, str]] = {
         "演示数据库在后台进程中生成：关闭或离开本页不会中断，其他访问者看到同一进度。",
         "The demo store is built in a background process: closing or leaving this page does not stop it, and other visitors see the same progress.",
     ),
+    "count_rows": ("条数", "rows"),
+    "no_district": ("无区", "no district"),
+    "list_sep": ("、", ", "),
+    "clause_sep": ("；", "; "),
+    "paren_open": ("（", " ("),
+    "paren_close": ("）", ")"),
+    "colon": ("：", ": "),
+    "gov_col_entry": ("入选月份", "Entry"),
+    "gov_col_months_out": ("连续出前十月数", "Months out"),
+    "gov_col_volume_entry": ("接诉量/入选时", "Volume / entry"),
+    "gov_col_score_city": ("得分/全市", "Score / city"),
+    "sheet_ledger": ("台账", "ledger"),
+    "sheet_checklist": ("摘帽条件", "checklist"),
+    "about_boundaries": ("边界数据", "Boundaries"),
+    "about_layout": ("工单数据结构", "Record layout"),
+    "about_settings": ("设置（带 * 为假设，可配置）", "Settings (* = assumption, configurable)"),
+    "demo_provenance": (
+        "- 随机种子 `{seed}`，规模 `{scale}`（1 = 真实量级，约 1,300 万条派单）\n"
+        "- 校准依据：2019—2021 年公开报道的受理量、派单量、解决率与满意率，以及被点名的治理类街乡镇\n"
+        "- 生成命令：`python -m heatmap demo --db data/demo.duckdb --scale 0.05 --seed 20190501`",
+        "- Seed `{seed}`, scale `{scale}` (1 = the real volume, ~13 M dispatched)\n"
+        "- Calibrated to published 2019–2021 accepted/dispatched volumes, resolution and satisfaction "
+        "rates, and the governance-type towns the reports name\n"
+        "- Command: `python -m heatmap demo --db data/demo.duckdb --scale 0.05 --seed 20190501`",
+    ),
     "choose": ("请选择或输入", "Choose or type"),
     "col_name": ("名称", "Name"), "col_reason": ("原因", "Reason"),
     "col_records": ("工单数", "Records"), "col_alias": ("别名", "Alias"), "col_town_code": ("街乡镇代码", "Town code"),
