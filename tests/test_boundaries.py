@@ -443,3 +443,31 @@ def test_gbk_shapefile_without_cpg_is_read_in_chinese(tmp_path: Path, out_dir: P
     report = import_boundaries(archive, name="jd", valid_from="2021-01", geo_dir=out_dir)
     assert report.fields["name"] == "JDMC" and report.fields["district"] == "QXMC"
     assert report.unmatched_names == [] and report.towns == 2
+
+
+@pytest.mark.parametrize("epsg", [4548, 4527])
+def test_projected_shapefile_without_prj_is_placed(tmp_path: Path, out_dir: Path, epsg: int) -> None:
+    """A district office's Gauss–Krüger layer shipped without its .prj: the projection is inferred."""
+    import zipfile
+
+    demo = load_boundary_set().frame
+    haidian = demo[demo["district_name"] == "海淀区"][["name", "geometry"]].to_crs(epsg)
+    shp = tmp_path / "shp"
+    shp.mkdir()
+    haidian.to_file(shp / "hd.shp", encoding="utf-8")
+    (shp / "hd.prj").unlink()
+    archive = tmp_path / "hd.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in shp.iterdir():
+            zf.write(part, part.name)
+    report = import_boundaries(archive, name="hd", valid_from="2021-01", geo_dir=out_dir)
+    assert report.crs_declared is not None and report.crs_declared.startswith(f"EPSG:{epsg}")
+    assert report.unmatched_names == [] and report.towns == len(haidian)
+
+
+def test_unplaceable_projection_is_refused(tmp_path: Path, out_dir: Path) -> None:
+    frame = gpd.GeoDataFrame({"name": ["学院路街道"]}, geometry=[shapely.box(1e6, 1e6, 1e6 + 500, 1e6 + 500)])
+    path = tmp_path / "far.geojson"
+    frame.to_file(path, driver="GeoJSON")
+    with pytest.raises(BoundaryError, match="没有坐标系信息.*投影坐标"):
+        import_boundaries(path, name="far", valid_from="2021-01", geo_dir=out_dir)

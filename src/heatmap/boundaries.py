@@ -204,13 +204,12 @@ def _match_fields(
 
 def _to_wgs84_frame(frame: gpd.GeoDataFrame, report: BoundaryReport) -> gpd.GeoDataFrame:
     """EPSG:4326 coordinates; GCJ-02 or BD-09 data declared as WGS84 is detected and converted."""
+    minx, miny, maxx, maxy = frame.total_bounds
+    degrees = -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+    if frame.crs is not None and frame.crs.is_geographic and not degrees:
+        frame = frame.set_crs(None, allow_override=True)  # GeoJSON says WGS84, the values are metres
     if frame.crs is None:
-        minx, miny, maxx, maxy = frame.total_bounds
-        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            raise BoundaryError(
-                "边界文件没有坐标系信息且坐标不是经纬度；请先在 GIS 软件中设定坐标系 (no CRS)"
-            )
-        frame = frame.set_crs(4326)
+        frame = frame.set_crs(4326) if degrees else _guess_projection(frame, report)
     elif not frame.crs.equals("EPSG:4326") and not frame.crs.equals("OGC:CRS84"):
         frame = frame.to_crs(4326)
     districts = load_districts()
@@ -230,6 +229,37 @@ def _to_wgs84_frame(frame: gpd.GeoDataFrame, report: BoundaryReport) -> gpd.GeoD
         best = "wgs84"
     report.crs_used, report.crs_evidence = best, {k: round(v, 4) for k, v in evidence.items()}
     return candidates[best]
+
+
+#: Projections a Beijing layer without a .prj is usually in: CGCS2000 Gauss–Krüger 3° zone 39 with
+#: and without the zone prefix, its 6° zone 20, UTM 50N, Web Mercator, Beijing 1954 zone 39.
+PROJECTION_GUESSES = (4527, 4548, 4545, 32650, 3857, 2435, 2436)
+_GUESS_FIT = 0.5  # a guess must overlap the districts at least this well (IoU) to be used
+
+
+def _guess_projection(frame: gpd.GeoDataFrame, report: BoundaryReport) -> gpd.GeoDataFrame:
+    """A layer of projected metres without a .prj: the usual projection that fits Beijing's districts."""
+    districts = load_districts()
+    scores: dict[int, float] = {}
+    for epsg in PROJECTION_GUESSES:
+        try:
+            candidate = frame.set_crs(epsg, allow_override=True).to_crs(4326)
+        except (ValueError, RuntimeError):
+            continue
+        x0, y0, x1, y1 = candidate.total_bounds
+        if not (115.0 < x0 < x1 < 118.0 and 39.0 < y0 < y1 < 41.5):
+            continue
+        scores[epsg] = _district_fit(candidate, districts)
+    report.crs_evidence = {f"EPSG:{k}": round(v, 4) for k, v in scores.items()}
+    best = max(scores, key=lambda k: scores[k]) if scores else None
+    if best is None or scores[best] < _GUESS_FIT:
+        raise BoundaryError(
+            "边界文件没有坐标系信息（缺 .prj），坐标是投影坐标（米），且不符合北京常用的投影"
+            f"（已尝试 EPSG:{', '.join(map(str, PROJECTION_GUESSES))}）；请在 GIS 软件中设定坐标系或补上"
+            " .prj 文件 (no CRS, and no usual projection fits Beijing)"
+        )
+    report.crs_declared = f"EPSG:{best}（推断：文件无坐标系信息，该投影与区界重合度 {scores[best]:.0%}）"
+    return frame.set_crs(best, allow_override=True).to_crs(4326)
 
 
 def _district_fit(frame: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> float:
