@@ -471,3 +471,30 @@ def test_unplaceable_projection_is_refused(tmp_path: Path, out_dir: Path) -> Non
     frame.to_file(path, driver="GeoJSON")
     with pytest.raises(BoundaryError, match="没有坐标系信息.*投影坐标"):
         import_boundaries(path, name="far", valid_from="2021-01", geo_dir=out_dir)
+
+
+def test_one_district_official_file_overlays_and_keeps_the_city(tmp_path: Path) -> None:
+    """A 海淀-only file (names, no codes) matches all its towns; the other 15 districts keep theirs."""
+    geo = tmp_path / "geo"
+    demo = load_boundary_set().frame
+    haidian = demo[demo["district_name"] == "海淀区"]
+    official = gpd.GeoDataFrame(
+        {"街道名称": haidian["name"].str.replace("街道", "街道办事处", regex=False).to_numpy()},
+        geometry=haidian.geometry.to_numpy(), crs=4326,
+    )  # fmt: skip
+    path = tmp_path / "haidian.geojson"
+    official.to_file(path, driver="GeoJSON")
+    report = import_boundaries(path, name="haidian", valid_from="2021-01", geo_dir=geo)
+    assert report.unmatched_names == [] and report.towns == len(haidian)
+    db = tmp_path / "real.duckdb"
+    ingest_into(db, [DATA / "export_gbk.csv"])
+    con = store.connect(db)
+    before = dict(con.execute("SELECT record_id, town_code FROM records").fetchall())
+    plan = activate(con, "haidian", geo_dir=geo)
+    after = dict(con.execute("SELECT record_id, town_code FROM records").fetchall())
+    con.close()
+    assert plan["overlay"]["official_districts"] == ["110108"]
+    assert plan["records_losing_town"] == 0 and after == before
+    active = load_boundary_set(plan["boundary_set"], geo_dir=geo)
+    assert active.notice("zh") == "海淀区为官方边界，其余为示意边界"
+    assert len(active.frame) == len(demo)
