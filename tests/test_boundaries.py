@@ -465,6 +465,7 @@ def test_projected_shapefile_without_prj_is_placed(tmp_path: Path, out_dir: Path
     assert report.unmatched_names == [] and report.towns == len(haidian)
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")  # the fixture is written without one
 def test_unplaceable_projection_is_refused(tmp_path: Path, out_dir: Path) -> None:
     frame = gpd.GeoDataFrame({"name": ["学院路街道"]}, geometry=[shapely.box(1e6, 1e6, 1e6 + 500, 1e6 + 500)])
     path = tmp_path / "far.geojson"
