@@ -55,8 +55,8 @@ def load_corpus() -> pd.DataFrame:
 # --------------------------------------------------------------------------- baseline
 def run_baseline() -> None:
     sys.path.insert(0, "/work/main/src")
-    from heatmap.geography import load_former_towns, load_township_list
-    from heatmap.names import Gazetteer
+    from heatmap.geo.geography import load_former_towns, load_township_list
+    from heatmap.geo.names import Gazetteer
 
     t0 = time.perf_counter()
     lst = load_township_list().rename(columns={"code9": "town_code", "name": "town_name"})

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from heatmap.briefing import build_briefing, resolve_district
 from heatmap.errors import HeatmapError
 from heatmap.i18n import t
+from heatmap.output.briefing import build_briefing, resolve_district
 from heatmap.settings import make_settings
 from ui import frame, present, views
 

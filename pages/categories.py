@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from heatmap import categories, charts, topics
+from heatmap.analysis import categories, topics
 from heatmap.errors import HeatmapError
 from heatmap.i18n import percent, signed_percent, t
+from heatmap.output import charts
 from ui import frame, topic_views, views
 
 ctx = frame.page_frame()

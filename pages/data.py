@@ -7,13 +7,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from heatmap import paths, store
-from heatmap.activation import activate
-from heatmap.boundaries import import_boundaries, list_sets
+from heatmap import paths
+from heatmap.analysis.activation import activate
 from heatmap.errors import HeatmapError
 from heatmap.i18n import t
-from heatmap.ingest import ImportOptions
-from heatmap.loading import ingest_into
+from heatmap.intake import store
+from heatmap.intake.boundaries import import_boundaries, list_sets
+from heatmap.intake.ingest import ImportOptions
+from heatmap.intake.loading import ingest_into
 from ui import data_views, frame
 
 ctx = frame.page_frame()

@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from heatmap import charts, governance, maps, reports
+from heatmap.analysis import governance
+from heatmap.analysis.governance import CONDITIONS, ExitRules
 from heatmap.errors import HeatmapError
-from heatmap.governance import CONDITIONS, ExitRules
 from heatmap.i18n import percent, signed_percent, t
+from heatmap.output import charts, maps, reports
 from heatmap.settings import governance_values, score_weights
 from ui import frame, views
 

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from heatmap import charts, maps
 from heatmap.errors import HeatmapError
 from heatmap.i18n import percent, signed_percent, t
+from heatmap.output import charts, maps
 from ui import frame, views
 
 ctx = frame.page_frame()

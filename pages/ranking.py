@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from heatmap import reports
 from heatmap.i18n import t
+from heatmap.output import reports
 from heatmap.settings import score_weights
 from ui import frame, views
 

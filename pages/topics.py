@@ -4,9 +4,10 @@ from dataclasses import replace
 
 import streamlit as st
 
-from heatmap import charts, maps, topics
+from heatmap.analysis import topics
 from heatmap.errors import HeatmapError
 from heatmap.i18n import t
+from heatmap.output import charts, maps
 from ui import frame, topic_views, views
 
 ctx = frame.page_frame()

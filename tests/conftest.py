@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from heatmap import store
-from heatmap.demo import build_demo
+from heatmap.intake import store
+from heatmap.intake.demo import build_demo
 
 # Two districts, five towns. 丁 (T4) never has a record; 戊 (T5) has none before 2020-03.
 D1, D2 = "110101", "110102"

@@ -11,29 +11,53 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "heatmap"
-LAYERS = {
-    0: {"errors", "paths", "i18n", "settings", "taxonomy", "filters", "measures"},
-    1: {"coords", "assign", "cells", "geography", "names", "locate"},
-    2: {"store", "records", "ingest", "classify", "loading", "aliases", "boundaries", "demo",
-        "demo_build"},
-    3: {"queries", "governance", "topics", "categories", "activation"},
-    4: {"maps", "charts", "reports", "briefing"},
-}  # fmt: skip
+BASE = {"errors", "paths", "i18n", "settings", "taxonomy", "filters", "measures"}
+LAYER_OF_PACKAGE = {"geo": 1, "intake": 2, "analysis": 3, "output": 4}
 ENTRY = {"cli", "bench", "__main__", "__init__"}
-LAYER_OF = {m: layer for layer, mods in LAYERS.items() for m in mods}
+
+
+def _units() -> dict[str, list[Path]]:
+    """Every unit (``errors``, ``geo.names``, ``output.briefing``) and its files."""
+    units: dict[str, list[Path]] = {p.stem: [p] for p in PACKAGE.glob("*.py")}
+    for sub in LAYER_OF_PACKAGE:
+        for p in (PACKAGE / sub).glob("*.py"):
+            if p.stem != "__init__":
+                units[f"{sub}.{p.stem}"] = [p]
+        for init in (PACKAGE / sub).glob("*/__init__.py"):
+            units[f"{sub}.{init.parent.name}"] = sorted(init.parent.glob("*.py"))
+    return units
+
+
+UNITS = _units()
+
+
+def _layer(unit: str) -> int:
+    if unit in BASE:
+        return 0
+    return LAYER_OF_PACKAGE.get(unit.split(".")[0], 99)
+
+
+def _unit_of(dotted: str) -> str | None:
+    """``heatmap.geo.names.x`` -> ``geo.names``; ``heatmap.errors`` -> ``errors``."""
+    parts = dotted.split(".")[1:]
+    for size in (2, 1):
+        name = ".".join(parts[:size])
+        if name in UNITS:
+            return name
+    return None
 
 
 def _imports(path: Path) -> set[str]:
-    """Top-level names imported from ``heatmap`` by a file, at module level or in functions."""
+    """Units of ``heatmap`` imported by a file, at module level or in functions."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            if node.module == "heatmap":
-                found |= {alias.name for alias in node.names}
-            elif node.module.startswith("heatmap."):
-                found.add(node.module.split(".")[1])
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("heatmap"):
+            for alias in node.names:
+                unit = _unit_of(f"{node.module}.{alias.name}") or _unit_of(node.module)
+                if unit:
+                    found.add(unit)
         elif isinstance(node, ast.Import):
-            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("heatmap.")}
+            found |= {u for a in node.names if (u := _unit_of(a.name))}
     return found
 
 
@@ -47,24 +71,20 @@ def _third_party(path: Path) -> set[str]:
     return names
 
 
-MODULES = {p.stem: [p] for p in PACKAGE.glob("*.py")} | {
-    p.parent.name: sorted(p.parent.glob("*.py")) for p in PACKAGE.glob("*/__init__.py")
-}  # a sub-package (briefing/) is one unit of its layer
+def test_every_top_level_module_is_base_or_entry() -> None:
+    top = {p.stem for p in PACKAGE.glob("*.py")}
+    assert top == BASE | ENTRY, "put new modules in geo/, intake/, analysis/ or output/"
 
 
-def test_every_module_has_a_layer() -> None:
-    assert set(MODULES) - ENTRY == set(LAYER_OF), "add new modules to ARCHITECTURE.md and LAYERS"
-
-
-@pytest.mark.parametrize("module", sorted(set(MODULES) - ENTRY))
-def test_imports_go_down(module: str) -> None:
-    found = set().union(*(_imports(f) for f in MODULES[module])) - {module}
-    up = {m for m in found if LAYER_OF.get(m, 99) > LAYER_OF[module]}
-    assert not up, f"{module} (layer {LAYER_OF[module]}) imports higher layers: {sorted(up)}"
+@pytest.mark.parametrize("unit", sorted(u for u in UNITS if u not in ENTRY))
+def test_imports_go_down(unit: str) -> None:
+    found = set().union(*(_imports(f) for f in UNITS[unit])) - {unit}
+    up = {u for u in found if u not in ENTRY and _layer(u) > _layer(unit)}
+    assert not up, f"{unit} (layer {_layer(unit)}) imports higher layers: {sorted(up)}"
 
 
 def test_no_import_cycle() -> None:
-    graph = {m: set().union(*(_imports(f) for f in fs)) & set(MODULES) - {m} for m, fs in MODULES.items()}
+    graph = {u: set().union(*(_imports(f) for f in fs)) - {u} for u, fs in UNITS.items()}
     seen: dict[str, int] = {}
 
     def visit(node: str, path: list[str]) -> None:
@@ -76,20 +96,25 @@ def test_no_import_cycle() -> None:
                 visit(nxt, [*path, node])
         seen[node] = 2
 
-    for module in sorted(graph):
-        if module not in seen:
-            visit(module, [])
+    for unit in sorted(graph):
+        if unit not in seen:
+            visit(unit, [])
 
 
-@pytest.mark.parametrize("module", sorted(MODULES))
-def test_package_never_imports_the_ui(module: str) -> None:
-    for path in MODULES[module]:
+@pytest.mark.parametrize("unit", sorted(UNITS))
+def test_package_never_imports_the_ui(unit: str) -> None:
+    for path in UNITS[unit]:
         assert not {"streamlit", "ui", "pages"} & _third_party(path), path
 
 
 def test_ui_never_imports_pages() -> None:
     for path in (ROOT / "ui").glob("*.py"):
         assert "pages" not in _third_party(path), path
+
+
+def test_tests_mirror_the_packages() -> None:
+    for sub in LAYER_OF_PACKAGE:
+        assert (ROOT / "tests" / sub).is_dir(), f"tests/{sub}/ mirrors src/heatmap/{sub}/"
 
 
 def test_cli_help_loads_no_heavy_library() -> None:

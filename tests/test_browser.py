@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from heatmap.demo import build_demo
+from heatmap.intake.demo import build_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

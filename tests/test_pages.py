@@ -128,7 +128,7 @@ def test_governance_page_before_start_month(app_env: Path) -> None:
 
 @pytest.fixture(scope="module")
 def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from heatmap.loading import ingest_into
+    from heatmap.intake.loading import ingest_into
 
     db = tmp_path_factory.mktemp("real") / "real.duckdb"
     data = ROOT / "tests" / "data"
@@ -167,7 +167,7 @@ def test_data_page_alias_form_attributes_unmatched_records(
 ) -> None:
     import duckdb
 
-    from heatmap.loading import ingest_into
+    from heatmap.intake.loading import ingest_into
 
     export = tmp_path / "w.csv"
     export.write_text(
@@ -200,7 +200,7 @@ def test_data_page_refuses_a_file_from_another_city(
 ) -> None:
     """The coordinate check's refusal reaches the page in Chinese; nothing is written."""
     from heatmap.errors import CoordinateSystemError
-    from heatmap.loading import ingest_into
+    from heatmap.intake.loading import ingest_into
 
     export = tmp_path / "sh.csv"
     rows = "".join(f"S{i},2021-05-03 10:00,121.{40 + i},31.2{i}\n" for i in range(9))

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import page_texts, run_page
 
-from heatmap import store, topics
+from heatmap.analysis import topics
+from heatmap.intake import store
 from heatmap.taxonomy import load_taxonomy
 
 

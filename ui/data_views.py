@@ -8,10 +8,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from heatmap import store
-from heatmap.aliases import add_alias, list_aliases, unresolved_names
 from heatmap.errors import HeatmapError
 from heatmap.i18n import t
+from heatmap.intake import store
+from heatmap.intake.aliases import add_alias, list_aliases, unresolved_names
 
 
 def labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -110,7 +110,7 @@ def activation_plan(plan: dict[str, Any], lang: str) -> None:
     st.markdown(f"**{t('plan_title', lang, name=plan['boundary_set'], state=state)}**")
     overlay = plan.get("overlay")
     if overlay:
-        from heatmap.names import DISTRICTS
+        from heatmap.geo.names import DISTRICTS
 
         official = "、".join(DISTRICTS.get(c, c) for c in overlay["official_districts"] or [])
         st.info(t("plan_overlay", lang, official=official or "—"))

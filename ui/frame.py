@@ -12,11 +12,13 @@ from typing import Any
 import duckdb
 import streamlit as st
 
-from heatmap import demo_build, paths, queries, store
+from heatmap import paths
+from heatmap.analysis import queries
 from heatmap.errors import HeatmapError, StoreError
 from heatmap.filters import Filters, from_query_params, to_query_params
-from heatmap.geography import BoundarySet, load_boundary_set
+from heatmap.geo.geography import BoundarySet, load_boundary_set
 from heatmap.i18n import t
+from heatmap.intake import demo_build, store
 from heatmap.taxonomy import Taxonomy, load_taxonomy
 from ui import present
 
@@ -113,7 +115,7 @@ def _wait_for_demo(db: Path, lang: str) -> None:
     """Start (or join) the background build of the demo store and show its progress until done.
 
     The build runs in its own process: a visitor who leaves does not stop it, and every other
-    session shows the same progress (see :mod:`heatmap.demo_build`).
+    session shows the same progress (see :mod:`heatmap.intake.demo_build`).
     """
     began = time.time()
     scale = os.environ.get("HEATMAP_DEMO_SCALE")

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from heatmap import categories, queries, topics
+from heatmap.analysis import categories, queries, topics
 from heatmap.filters import Filters
 from heatmap.i18n import percent, signed_percent, t
 from ui.frame import Context, _connection

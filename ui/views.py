@@ -8,13 +8,14 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from heatmap import governance, queries, reports
+from heatmap.analysis import governance, queries
 from heatmap.filters import Filters
-from heatmap.geography import load_boundary_set, load_districts
+from heatmap.geo.geography import load_boundary_set, load_districts
 from heatmap.i18n import percent, signed_percent, t
-from heatmap.maps import Legend, display_geometry
+from heatmap.intake.store import RECORD_COLUMNS
+from heatmap.output import reports
+from heatmap.output.maps import Legend, display_geometry
 from heatmap.settings import SETTINGS, Settings, make_settings, score_weights
-from heatmap.store import RECORD_COLUMNS
 from ui.frame import Context, _connection
 
 Scope = tuple[str, ...] | None

@@ -28,14 +28,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from heatmap import governance, maps, queries, records, store
-from heatmap.assign import TownIndex
-from heatmap.coords import CRS_NAMES, to_wgs84
-from heatmap.demo import DEFAULT_SEED, FIRST_MONTH, DemoModel, monthly_totals, town_table
+from heatmap.analysis import governance, queries
 from heatmap.errors import HeatmapError, StoreError
 from heatmap.filters import Filters
-from heatmap.geography import BoundarySet, load_boundary_set, load_districts
-from heatmap.ingest import ingest_files
+from heatmap.geo.assign import TownIndex
+from heatmap.geo.coords import CRS_NAMES, to_wgs84
+from heatmap.geo.geography import BoundarySet, load_boundary_set, load_districts
+from heatmap.intake import records, store
+from heatmap.intake.demo import DEFAULT_SEED, FIRST_MONTH, DemoModel, monthly_totals, town_table
+from heatmap.intake.ingest import ingest_files
+from heatmap.output import maps
 from heatmap.taxonomy import load_taxonomy
 
 BOUNDARY_SET = "demo_townships_2023"
@@ -446,7 +448,7 @@ _TEXT_COLUMNS = (
 
 
 def read_export_csv(path: Path, *, engine: Literal["c", "pyarrow"] = "pyarrow") -> pd.DataFrame:
-    """Read an export-shaped CSV (the columns of :data:`heatmap.records.RAW_COLUMNS`)."""
+    """Read an export-shaped CSV (the columns of :data:`heatmap.intake.records.RAW_COLUMNS`)."""
     frame = pd.read_csv(
         path,
         dtype={c: "str" for c in _TEXT_COLUMNS},
@@ -467,7 +469,7 @@ def bench_import(
 ) -> dict[str, Any]:
     """Import one month of ``n`` records from CSV into ``db``, three ways, on the same records.
 
-    - ``ingest`` (the headline): :func:`heatmap.ingest.ingest_files` on the month as the platform
+    - ``ingest`` (the headline): :func:`heatmap.intake.ingest.ingest_files` on the month as the platform
       exports it (Chinese headers, 是/否 flags, 问题分类), then a checkpoint, as
       ``python -m heatmap ingest`` runs it: parse, mask, towns, one transaction with duplicate
       checks against the store, aggregates of the month refreshed.
@@ -531,7 +533,7 @@ def bench_import(
     }
 
 
-#: Export-shaped column -> the header the platform's export uses (as heatmap.ingest reads it).
+#: Export-shaped column -> the header the platform's export uses (as heatmap.intake.ingest reads it).
 PLATFORM_HEADERS = {
     "record_id": "工单编号", "received_at": "受理时间", "channel": "来电渠道",
     "request_type": "诉求类型", "category": "问题分类", "text": "诉求内容",
@@ -807,10 +809,10 @@ def _topic_calls(
 ) -> list[tuple[str, Callable[[], Any]]]:
     """每月一题: the data functions of ``pages/topics.py`` in its order (the month's report, the
     list's 13-month trend, the chosen problem's towns and carriers, spike alerts); where
-    :mod:`heatmap.topics` is absent, the heat map's functions filtered to one problem."""
+    :mod:`heatmap.analysis.topics` is absent, the heat map's functions filtered to one problem."""
     one = replace(f, problem=problem)
     try:
-        from heatmap import topics
+        from heatmap.analysis import topics
 
         taxonomy = load_taxonomy()
         year = topics.list_year_for(taxonomy, f.month_to)

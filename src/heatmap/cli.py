@@ -210,13 +210,13 @@ def add_bench_command(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _topics(args: argparse.Namespace) -> int:
-    from heatmap.topics import run_topics_command
+    from heatmap.analysis.topics import run_topics_command
 
     return run_topics_command(args)
 
 
 def _brief(args: argparse.Namespace) -> int:
-    from heatmap.briefing import run_brief_command
+    from heatmap.output.briefing import run_brief_command
 
     return run_brief_command(args)
 
@@ -228,7 +228,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from heatmap.demo import DEFAULT_SCALE, DEFAULT_SEED, build_demo
+    from heatmap.intake.demo import DEFAULT_SCALE, DEFAULT_SEED, build_demo
 
     db = paths.db_path(args.db)
     scale = DEFAULT_SCALE if args.scale is None else args.scale
@@ -253,7 +253,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from heatmap import queries, store
+    from heatmap.analysis import queries
+    from heatmap.intake import store
 
     db = paths.db_path(args.db)
     con = store.connect(db, read_only=True)
@@ -273,7 +274,7 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _geo_build(args: argparse.Namespace) -> int:
-    from heatmap.geography import write_demo_townships
+    from heatmap.geo.geography import write_demo_townships
 
     out = write_demo_townships(paths.GEO_DIR / "reference", paths.GEO_DIR)
     print(f"wrote {out}")
@@ -290,7 +291,8 @@ def _add_setting_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _panel(args: argparse.Namespace, level: str = "town") -> tuple[Any, Any]:
-    from heatmap import queries, store
+    from heatmap.analysis import queries
+    from heatmap.intake import store
     from heatmap.settings import make_settings, parse_overrides, score_weights
 
     settings = make_settings(parse_overrides(args.set))
@@ -312,7 +314,7 @@ def _panel(args: argparse.Namespace, level: str = "town") -> tuple[Any, Any]:
 
 
 def _governance(args: argparse.Namespace) -> int:
-    from heatmap import governance
+    from heatmap.analysis import governance
     from heatmap.settings import governance_values
 
     panel, settings = _panel(args)
@@ -362,8 +364,8 @@ def _rank(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from heatmap.ingest import ImportOptions, load_mapping
-    from heatmap.loading import ingest_into
+    from heatmap.intake.ingest import ImportOptions, load_mapping
+    from heatmap.intake.loading import ingest_into
 
     options = ImportOptions(
         crs=args.crs,
@@ -379,7 +381,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _boundaries_import(args: argparse.Namespace) -> int:
-    from heatmap.boundaries import import_boundaries
+    from heatmap.intake.boundaries import import_boundaries
 
     report = import_boundaries(
         args.file, name=args.name, valid_from=args.valid_from, name_field=args.name_field,
@@ -394,8 +396,8 @@ def _boundaries_import(args: argparse.Namespace) -> int:
 
 
 def _boundaries_activate(args: argparse.Namespace) -> int:
-    from heatmap import store
-    from heatmap.activation import activate
+    from heatmap.analysis.activation import activate
+    from heatmap.intake import store
 
     con = store.connect(paths.db_path(args.db))
     try:
@@ -410,8 +412,8 @@ def _boundaries_activate(args: argparse.Namespace) -> int:
 
 
 def _aliases_add(args: argparse.Namespace) -> int:
-    from heatmap import store
-    from heatmap.aliases import add_alias
+    from heatmap.intake import store
+    from heatmap.intake.aliases import add_alias
 
     con = store.connect(paths.db_path(args.db))
     try:
@@ -425,8 +427,8 @@ def _aliases_add(args: argparse.Namespace) -> int:
 
 
 def _aliases_list(args: argparse.Namespace) -> int:
-    from heatmap import store
-    from heatmap.aliases import list_aliases, unresolved_names
+    from heatmap.intake import store
+    from heatmap.intake.aliases import list_aliases, unresolved_names
 
     con = store.connect(paths.db_path(args.db), read_only=True)
     try:
@@ -441,7 +443,7 @@ def _aliases_list(args: argparse.Namespace) -> int:
 
 
 def _boundaries_list(args: argparse.Namespace) -> int:
-    from heatmap.boundaries import list_sets
+    from heatmap.intake.boundaries import list_sets
 
     print(json.dumps(list_sets(), ensure_ascii=False, indent=2))
     return 0

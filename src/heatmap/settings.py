@@ -153,5 +153,5 @@ def score_weights(settings: Settings) -> tuple[float, float, float]:
 
 
 def governance_values(settings: Settings) -> dict[str, Any]:
-    """The ``governance_*`` settings in force (for :meth:`heatmap.governance.ExitRules.from_settings`)."""
+    """The ``governance_*`` settings in force (for :meth:`heatmap.analysis.governance.ExitRules.from_settings`)."""
     return {s.name: settings[s.name] for s in SETTINGS if s.name.startswith("governance_")}

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from heatmap.assign import TownIndex
-from heatmap.coords import from_wgs84
-from heatmap.geography import load_boundary_set
+from heatmap.geo.assign import TownIndex
+from heatmap.geo.coords import from_wgs84
+from heatmap.geo.geography import load_boundary_set
 
 HERE = Path(__file__).parent
 TOWNS = load_boundary_set().frame

@@ -1,0 +1,255 @@
+"""Turn export-shaped rows into canonical records: coordinates to WGS84, towns assigned, cells set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from heatmap.errors import CoordinateSystemError
+from heatmap.geo.assign import TownIndex
+from heatmap.geo.cells import points_to_cells
+from heatmap.geo.coords import CRS_NAMES, to_wgs84
+from heatmap.geo.names import Gazetteer, Resolution
+from heatmap.intake.store import column_names
+
+#: Columns an export-shaped frame brings (town_code, lon, lat, src_crs may be null per row).
+RAW_COLUMNS = (
+    "record_id", "received_at", "channel", "request_type", "theme", "problem", "text",
+    "town_code", "address", "lon", "lat", "src_crs",
+    "dispatched", "responded", "evaluated", "resolved", "satisfied",
+)  # fmt: skip
+#: Optional columns: the town and district as named in the export (any common form), kept in the
+#: store so that an alias added later can attribute unmatched records without a re-import.
+NAME_COLUMNS = ("town_raw", "district_raw")
+
+#: Columns that make a record's content; a re-import with the same id and hash adds nothing.
+CONTENT_COLUMNS = (
+    "received_at", "channel", "request_type", "theme", "problem", "text", "town_code", "address",
+    "lon", "lat", "src_crs", "dispatched", "responded", "evaluated", "resolved", "satisfied",
+)  # fmt: skip
+
+
+def canonicalize(
+    raw: pd.DataFrame,
+    *,
+    towns: pd.DataFrame,
+    index: TownIndex,
+    source: str,
+    h3_resolution: int,
+    gazetteer: Gazetteer | None = None,
+    outside: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Return canonical records (the store's columns) for ``raw`` export-shaped rows.
+
+    Town assignment runs in order and the method is kept per record (see :func:`assign_towns`):
+    a known town code, the town name in any common form (or an administrator's alias), the town
+    parsed from the address, the point after conversion to WGS84. Where a record's town and its
+    point disagree, the point's town is kept in ``point_town_code`` (flagged, not silently
+    resolved). ``outside`` marks rows whose point lies outside Beijing: kept, without a cell.
+    """
+    frame = raw.reindex(columns=[*RAW_COLUMNS, *NAME_COLUMNS]).reset_index(drop=True)
+    lon, lat = _to_wgs84(frame)
+    frame["lon"], frame["lat"] = lon, lat
+    at_point = _point_towns(lon, lat, index)
+    code, method, note = assign_towns(frame, at_point, towns, gazetteer=gazetteer)
+    frame["town_code"], frame["assign_method"], frame["assign_note"] = code, method, note
+    frame["point_town_code"] = at_point.where(at_point.notna() & code.notna() & (at_point != code))
+    frame = _attach_names(frame, towns)
+    frame["month"] = frame["received_at"].dt.to_period("M").dt.to_timestamp()
+    if outside is not None:
+        lost = outside & frame["town_code"].isna().to_numpy()  # the point was its only clue
+        frame.loc[lost, "assign_note"] = "坐标在北京市外 (point outside Beijing)"
+        lon, lat = np.where(outside, np.nan, lon), np.where(outside, np.nan, lat)
+    cells = points_to_cells(lon, lat, h3_resolution)
+    frame["h3"] = pd.arrays.IntegerArray(cells, mask=cells == 0)  # UInt64, null without a point
+    frame["content_hash"] = content_hash(frame)
+    frame["source"] = source
+    return frame[list(column_names())]
+
+
+def content_hash(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash of each record's content (not of where or when it was loaded)."""
+    return pd.util.hash_pandas_object(frame[list(CONTENT_COLUMNS)], index=False).to_numpy(
+        dtype="uint64"
+    )
+
+
+def _to_wgs84(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    lon = (
+        pd.to_numeric(frame["lon"], errors="coerce")
+        .to_numpy(dtype="float64", na_value=np.nan)
+        .copy()
+    )
+    lat = (
+        pd.to_numeric(frame["lat"], errors="coerce")
+        .to_numpy(dtype="float64", na_value=np.nan)
+        .copy()
+    )
+    crs = frame["src_crs"].fillna("wgs84").to_numpy()
+    unknown = sorted(set(crs) - set(CRS_NAMES))
+    if unknown:
+        raise CoordinateSystemError(
+            f"未知坐标系 {unknown}；应为 {' / '.join(CRS_NAMES)} (unknown coordinate system)"
+        )
+    for name in CRS_NAMES:
+        rows = crs == name
+        if name != "wgs84" and rows.any():
+            lon[rows], lat[rows] = to_wgs84(lon[rows], lat[rows], name)
+    return lon, lat
+
+
+def _point_towns(lon: np.ndarray, lat: np.ndarray, index: TownIndex) -> pd.Series:
+    out = np.full(len(lon), None, dtype=object)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if ok.any():
+        out[ok] = index.lookup(lon[ok], lat[ok])
+    return pd.Series(out, dtype="object")
+
+
+def assign_towns(
+    frame: pd.DataFrame,
+    at_point: pd.Series,
+    towns: pd.DataFrame,
+    *,
+    gazetteer: Gazetteer | None = None,
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Town code, method and note per row: code → name → address → point, never guessed.
+
+    The row's own district (``district_raw``) bounds every step: a town outside it is never
+    chosen. A name that fits several towns is decided by the district, else by the point's
+    town, else the row stays unassigned with method ``ambiguous`` and a note naming the
+    candidates. Methods: ``code``, ``name``, ``alias``, ``address``, ``point``, ``ambiguous``,
+    ``none``.
+    """
+    gaz = gazetteer or Gazetteer(towns)
+    n = len(frame)
+    code = pd.Series([None] * n, dtype="object")
+    method = pd.Series(["none"] * n, dtype="object")
+    note = pd.Series([None] * n, dtype="object")
+    at_point = at_point.reset_index(drop=True)
+    district = frame["district_raw"].reset_index(drop=True).astype("object")
+    stated = _districts(district, gaz)
+    known = set(towns["town_code"])
+    given = frame["town_code"].reset_index(drop=True).astype("object")
+    odd = given.notna() & ~given.isin(known)
+    if odd.any():  # 12-digit, full-width or former codes
+        given[odd] = _codes(given[odd], gaz)
+    by_code = given.isin(known) & _in_district(given, stated)
+    code[by_code], method[by_code] = given[by_code], "code"
+    for column, parse in (("town_raw", gaz.resolve), ("address", gaz.parse_address)):
+        todo = code.isna()
+        values = frame[column].reset_index(drop=True)
+        todo &= values.notna() & (values.astype(str).str.strip() != "")
+        if not todo.any():
+            continue
+        rows = np.flatnonzero(todo.to_numpy())
+        found = _resolve_distinct(
+            values.iloc[rows], district.iloc[rows], at_point.iloc[rows], parse, gaz,
+            address=column == "address",
+        )  # fmt: skip
+        hit = found["code"].notna().to_numpy()
+        code.iloc[rows[hit].tolist()] = found["code"].to_numpy(dtype=object)[hit].tolist()
+        method.iloc[rows[hit].tolist()] = found["method"].to_numpy(dtype=object)[hit].tolist()
+        note.iloc[rows[hit].tolist()] = None
+        ambiguous = (found["status"] == "ambiguous").to_numpy() & ~hit
+        ambiguous &= (method.iloc[rows] != "ambiguous").to_numpy()
+        method.iloc[rows[ambiguous]] = "ambiguous"
+        note.iloc[rows[ambiguous]] = found["note"].to_numpy()[ambiguous]
+        outside = (found["status"] == "outside_district").to_numpy() & ~hit
+        outside &= note.iloc[rows].isna().to_numpy()
+        note.iloc[rows[outside]] = found["note"].to_numpy()[outside]
+    todo = code.isna() & at_point.notna() & (method != "ambiguous")
+    inside = todo & _in_district(at_point, stated)
+    code[inside], method[inside], note[inside] = at_point[inside], "point", None
+    away = todo & ~inside
+    note[away] = "坐标所在街乡镇不在所属区内 (the point lies outside the stated district)"
+    silent = code.isna() & note.isna()
+    named = frame["town_raw"].reset_index(drop=True).notna()
+    addressed = frame["address"].reset_index(drop=True).notna()
+    note[silent & named] = "街乡镇名称无法识别，可在数据导入页添加别名 (unknown town name)"
+    note[silent & ~named & addressed] = "地址中没有可识别的街乡镇 (no town in the address)"
+    return code, method, note
+
+
+def _codes(values: pd.Series, gaz: Gazetteer) -> pd.Series:
+    """The town code each code-column value stands for (None where it is not one town's code)."""
+    distinct = {}
+    for value in values.dropna().unique():
+        res = gaz.resolve(value)
+        distinct[value] = res.code if res.how == "code" else None
+    return values.map(distinct).astype("object")
+
+
+def _districts(values: pd.Series, gaz: Gazetteer) -> pd.Series:
+    """The district code of each row's district column (None when absent or unreadable)."""
+    distinct = {v: gaz.district_code(v) for v in values.dropna().unique()}
+    return values.map(distinct).astype("object")
+
+
+def _in_district(codes: pd.Series, stated: pd.Series) -> pd.Series:
+    """True where no district is stated, or the town code lies in the stated one."""
+    out = stated.isna()
+    some = ~out & codes.notna()
+    if some.any():
+        out[some] = codes[some].str[:6] == stated[some]
+    return out
+
+
+def _resolve_distinct(
+    values: pd.Series,
+    district: pd.Series,
+    at_point: pd.Series,
+    parse: Callable[..., Resolution],
+    gaz: Gazetteer,
+    *,
+    address: bool,
+) -> pd.DataFrame:
+    """code, method, status and note per row, each distinct (value, district) resolved once.
+
+    The point is consulted only for rows whose name is ambiguous, once per distinct point town.
+    """
+    text = values.astype(str).to_numpy()
+    where = district.fillna("").astype(str).to_numpy()
+    keys, uniques = pd.MultiIndex.from_arrays([text, where]).factorize()
+    solved = [parse(v, district=d or None) for v, d in uniques]
+    table = pd.DataFrame([_row(r, v, d, gaz, address) for r, (v, d) in zip(solved, uniques, strict=True)])
+    out = table.iloc[keys].reset_index(drop=True)
+    points = at_point.to_numpy(dtype=object)
+    retry = np.flatnonzero((out["status"] == "ambiguous").to_numpy() & pd.notna(points))
+    cache: dict[tuple[str, str, str], dict[str, Any]] = {}
+    decided = []
+    for i in retry:
+        key = (text[i], where[i], str(points[i]))
+        if key not in cache:
+            res = parse(key[0], district=key[1] or None, point_town=key[2])
+            cache[key] = _row(res, key[0], key[1], gaz, address)
+        decided.append(cache[key])
+    if decided:
+        out.iloc[retry] = pd.DataFrame(decided, index=out.index[retry])[out.columns]
+    return out
+
+
+def _row(res: Resolution, value: str, district: str, gaz: Gazetteer, address: bool) -> dict[str, Any]:
+    method = "alias" if "alias" in res.how else ("address" if address else "name")
+    note = None
+    if res.status == "ambiguous":
+        note = _ambiguous_note(res, gaz)
+    elif res.status == "outside_district":
+        note = f"{value} 不在所属区 {district} 内 (not in the stated district)"
+    return {"code": res.code, "method": method, "status": res.status, "note": note}
+
+
+def _ambiguous_note(res: Resolution, gaz: Gazetteer) -> str:
+    names = "、".join(gaz.label(c) for c in res.candidates[:5])
+    return f"名称对应多个街乡镇：{names}，未猜测 (ambiguous: several towns fit)"
+
+
+def _attach_names(frame: pd.DataFrame, towns: pd.DataFrame) -> pd.DataFrame:
+    ref = towns.set_index("town_code")
+    frame["town_name"] = frame["town_code"].map(ref["town_name"])
+    frame["district_code"] = frame["town_code"].map(ref["district_code"])
+    frame["district_name"] = frame["town_code"].map(ref["district_name"])
+    return frame

@@ -1,0 +1,1 @@
+"""Output: maps, charts, report tables and the monthly briefing."""

@@ -1,0 +1,261 @@
+"""Chart builders (plotly): a town's 12-month trend and its top problems."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from heatmap.i18n import percent, signed_percent, t
+from heatmap.output.maps import FONT
+
+
+def trend_figure(trend: pd.DataFrame, *, town: str, lang: str) -> go.Figure:
+    """Bars of monthly volume with the city rank as a line on a reversed second axis."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_bar(
+        x=trend["month"], y=trend["volume"], name=t("kpi_volume", lang), marker_color="#f03b20"
+    )
+    fig.add_scatter(
+        x=trend["month"], y=trend["rank"], name=t("rank_axis", lang), mode="lines+markers",
+        line={"color": "#253494"}, secondary_y=True,
+    )  # fmt: skip
+    fig.update_yaxes(title_text=t("kpi_volume", lang), secondary_y=False, rangemode="tozero")
+    fig.update_yaxes(title_text=t("rank_axis", lang), secondary_y=True, autorange="reversed")
+    fig.update_xaxes(type="category")
+    return _style(fig, t("trend_title", lang, town=town))
+
+
+def problems_figure(
+    problems: pd.DataFrame,
+    *,
+    town: str,
+    label: str,
+    lang: str,
+    english: dict[str, str] | None = None,
+) -> go.Figure:
+    """Horizontal bars of a town's top problems, largest on top."""
+    names = problems["problem"]
+    if lang == "en" and english:
+        names = names.map(lambda p: english.get(p, p))
+    fig = go.Figure(
+        go.Bar(
+            x=problems["volume"][::-1],
+            y=names[::-1],
+            orientation="h",
+            marker_color="#fd8d3c",
+            text=[f"{s:.0%}" for s in problems["share"][::-1]],
+            textposition="auto",
+        )  # fmt: skip
+    )
+    fig.update_xaxes(title_text=t("kpi_volume", lang))
+    return _style(fig, t("problems_title", lang, town=town, label=label))
+
+
+def _style(fig: go.Figure, title: str) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.01},
+        font={"family": FONT, "size": 13},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        height=340,
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+def gantt_figure(ledger: pd.DataFrame, *, month: str, lang: str) -> go.Figure:
+    """One bar per supervision spell from entry to exit (or to ``month`` while ongoing)."""
+    fig = go.Figure()
+    if ledger.empty:
+        return _style(fig, t("gantt_title", lang, month=month))
+    frame = ledger.copy()
+    frame["label"] = frame["town_name"] + "（" + frame["district_name"] + "）"
+    order = frame.sort_values(["entry_month", "town_code"])["label"].drop_duplicates().tolist()
+    for exited, color, key in (
+        (False, "#c0392b", "gantt_ongoing"),
+        (True, "#27ae60", "gantt_exited"),
+    ):
+        part = frame[frame["exit_month"].notna() == exited]
+        if part.empty:
+            continue
+        start = pd.to_datetime(part["entry_month"])
+        end = pd.to_datetime(
+            part["exit_month"].where(part["exit_month"].notna(), month)
+        ) + pd.offsets.MonthEnd(0)
+        fig.add_bar(
+            y=part["label"], x=(end - start).dt.days * 86_400_000, base=start, orientation="h",
+            marker_color=color, name=t(key, lang),
+            hovertext=[f"{e} → {x if isinstance(x, str) else '…'}" for e, x in zip(part["entry_month"], part["exit_month"], strict=True)],
+        )  # fmt: skip
+    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], tickfont={"size": 11})
+    fig.update_xaxes(type="date", dtick="M3", tickformat="%Y-%m")
+    fig = _style(fig, t("gantt_title", lang, month=month))
+    fig.update_layout(height=max(360, 22 * len(order) + 120), barmode="overlay")
+    return fig
+
+
+# 每月一题 and 类别分析 (issue 6) ----------------------------------------------------------------
+
+FELL_COLOR, ROSE_COLOR, FLAT_COLOR = "#1a9850", "#d73027", "#636363"
+
+
+def _change_color(value: float | None) -> str:
+    if value is None or pd.isna(value) or value == 0:
+        return FLAT_COLOR
+    return FELL_COLOR if value < 0 else ROSE_COLOR
+
+
+def topic_grid_figure(
+    trend: pd.DataFrame,
+    table: pd.DataFrame,
+    *,
+    month: str,
+    measure_label: str,
+    lang: str,
+    english: dict[str, str] | None = None,
+    cols: int = 5,
+) -> go.Figure:
+    """Small multiples: one panel per listed problem with its monthly volume; the last point (the
+    month) is green when it fell month-on-month and red when it rose, and the panel title carries
+    the 环比. Each panel has its own y scale (volumes differ tenfold between problems)."""
+    problems = table["problem"].tolist()
+    rows = max(1, -(-len(problems) // cols))
+    mom = dict(zip(table["problem"], table["mom_change"], strict=True))
+    titles = []
+    for p in problems:
+        name = english.get(p, p) if lang == "en" and english else p
+        color = _change_color(mom.get(p))
+        titles.append(
+            f"{name}  <span style='color:{color}'><b>{signed_percent(mom.get(p))}</b></span>"
+        )
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=0.5 / rows + 0.03,
+        horizontal_spacing=0.035,
+    )  # fmt: skip
+    months = sorted(trend["month"].unique())
+    for i, p in enumerate(problems):
+        r, c = divmod(i, cols)
+        series = trend[trend["problem"] == p].set_index("month").reindex(months)
+        volume = series["volume"].fillna(0)
+        fig.add_scatter(
+            x=months, y=volume, mode="lines", line={"color": "#6b6b6b", "width": 1.6},
+            hovertemplate="%{x}: %{y:,}<extra></extra>", showlegend=False, row=r + 1, col=c + 1,
+        )  # fmt: skip
+        if month in series.index:
+            fig.add_scatter(
+                x=[month], y=[volume[month]], mode="markers",
+                marker={"color": _change_color(mom.get(p)), "size": 9, "line": {"color": "white", "width": 1}},
+                hovertemplate=f"{month}: %{{y:,}} ({signed_percent(mom.get(p))})<extra></extra>",
+                showlegend=False, row=r + 1, col=c + 1,
+            )  # fmt: skip
+    ticks = [months[0], months[-1]] if months else []
+    fig.update_xaxes(type="category", tickvals=ticks, tickfont={"size": 10}, showgrid=False)
+    fig.update_yaxes(rangemode="tozero", tickfont={"size": 10}, nticks=4)
+    fig.update_annotations(font={"size": 12})
+    fig = _style(fig, t("grid_title", lang, n=len(months), measure=measure_label))
+    fig.update_layout(height=150 + 170 * rows, margin={"l": 10, "r": 10, "t": 80, "b": 10})
+    return fig
+
+
+def category_tree_figure(
+    table: pd.DataFrame,
+    *,
+    measure_label: str,
+    lang: str,
+    english: dict[str, str] | None = None,
+) -> go.Figure:
+    """Treemap theme → problem: area = volume, colour = 环比 (green fell, red rose, clipped at ±20 %).
+
+    Clicking a theme drills down to its problems (plotly's own zoom)."""
+    fig = go.Figure()
+    title = t("cat_tree", lang, measure=measure_label)
+    frame = table[table["volume"] > 0]
+    if frame.empty:
+        return _style(fig, title)
+
+    def name(v: str) -> str:
+        return english.get(v, v) if lang == "en" and english else v
+
+    themes = frame.groupby("theme", sort=False)[["volume", "previous_volume"]].sum()
+    theme_mom = (themes["volume"] - themes["previous_volume"]) / themes["previous_volume"].where(
+        themes["previous_volume"] > 0
+    )
+    root = t("cat_root", lang)
+    total, previous = frame["volume"].sum(), frame["previous_volume"].sum()
+    ids = ["root", *[f"t:{th}" for th in themes.index], *[f"p:{p}" for p in frame["problem"]]]
+    labels = [root, *[name(th) for th in themes.index], *[name(p) for p in frame["problem"]]]
+    parents = ["", *["root"] * len(themes), *[f"t:{th}" for th in frame["theme"]]]
+    values = [total, *themes["volume"], *frame["volume"]]
+    moms = [
+        (total - previous) / previous if previous else float("nan"),
+        *theme_mom,
+        *frame["mom_change"],
+    ]
+    fig.add_trace(
+        go.Treemap(
+            ids=ids,
+            labels=labels,
+            parents=parents,
+            values=values,
+            branchvalues="total",
+            customdata=[signed_percent(m) for m in moms],
+            marker={
+                "colors": [0.0 if pd.isna(m) else max(-0.2, min(0.2, m)) for m in moms],
+                "colorscale": [[0, FELL_COLOR], [0.5, "#f7f7f7"], [1, ROSE_COLOR]],
+                "cmid": 0,
+                "cmin": -0.2,
+                "cmax": 0.2,
+                "showscale": True,
+                "colorbar": {"title": {"text": t("tt_mom", lang)}, "tickformat": ".0%"},
+            },
+            texttemplate="%{label}<br>%{value:,}<br>%{customdata}",
+            hovertemplate="%{label}<br>%{value:,}（%{percentRoot:.1%}）<br>"
+            + t("tt_mom", lang)
+            + " %{customdata}<extra></extra>",
+            maxdepth=3,
+            root={"color": "#ffffff"},
+            tiling={"pad": 2},
+        )  # fmt: skip
+    )
+    fig = _style(fig, title)
+    fig.update_layout(height=560, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+def matrix_figure(
+    pivot: pd.DataFrame,
+    *,
+    title: str,
+    share: bool,
+    lang: str,
+    english: dict[str, str] | None = None,
+) -> go.Figure:
+    """A heat table: categories (rows) × districts or towns (columns), the value in every cell."""
+    fig = go.Figure()
+    if pivot.empty:
+        return _style(fig, title)
+    rows = [english.get(r, r) if lang == "en" and english else r for r in pivot.index]
+    values = pivot.to_numpy(dtype="float64")
+    text = [[percent(v) if share else f"{v:,.0f}" for v in row] for row in values]
+    fig.add_trace(
+        go.Heatmap(
+            z=values,
+            x=list(pivot.columns),
+            y=rows,
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 11},
+            colorscale="YlOrRd",
+            xgap=1,
+            ygap=1,
+            hovertemplate="%{y} × %{x}: %{text}<extra></extra>",
+            colorbar={"tickformat": ".0%" if share else ",d"},
+        )  # fmt: skip
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(side="top", type="category", tickangle=0 if len(pivot.columns) <= 16 else -45)
+    fig = _style(fig, title)
+    fig.update_layout(
+        height=max(320, 30 * len(rows) + 160), margin={"l": 10, "r": 10, "t": 100, "b": 10}
+    )
+    return fig
