@@ -380,13 +380,15 @@ def compare_official(
     official_exit, computed_entry, computed_exit, verdict (一致 / 进入月份不同 / 退出月份不同 /
     仅官方名单 / 仅计算结果 / 无法识别).
     """
-    from heatmap.geo.names import resolve_town
+    from heatmap.geo.names import gazetteer_for
+
+    gazetteer = gazetteer_for(towns)  # built once for every row
 
     rows: list[dict[str, Any]] = []
     spells = ledger.to_dict("records")
     used: set[int] = set()
     for rec in official.to_dict("records"):
-        code = resolve_town(str(rec["town"]), towns)
+        code = gazetteer.resolve(str(rec["town"])).code
         entry = _month_or_none(rec.get("entry_month"))
         exit_ = _month_or_none(rec.get("exit_month"))
         mine = [i for i, s in enumerate(spells) if s["town_code"] == code and i not in used]

@@ -25,6 +25,7 @@ __all__ = [
     "Resolution",
     "clean",
     "normalize",
+    "gazetteer_for",
     "resolve_town",
     "DISTRICTS",
 ]
@@ -463,10 +464,11 @@ def resolve_town(text: str, towns: pd.DataFrame) -> str | None:
     A district named in the text (``房山区城关街道``) narrows a shared name. For many values,
     build one :class:`Gazetteer` and call :meth:`Gazetteer.resolve`.
     """
-    return _gazetteer_for(towns).resolve(text).code
+    return gazetteer_for(towns).resolve(text).code
 
 
-def _gazetteer_for(towns: pd.DataFrame) -> Gazetteer:
+def gazetteer_for(towns: pd.DataFrame) -> Gazetteer:
+    """A :class:`Gazetteer` of ``towns`` (``district_code`` derived from ``district_name`` if absent)."""
     frame = towns.copy()
     if "district_code" not in frame:
         by_name = {n: c for c, n in DISTRICTS.items()}
