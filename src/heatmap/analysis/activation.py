@@ -32,7 +32,7 @@ from heatmap.geo.geography import (
     _write_json,
     load_boundary_set,
 )
-from heatmap.geo.names import DISTRICTS, Gazetteer
+from heatmap.geo.names import DISTRICTS, district_codes, in_district
 from heatmap.i18n import t
 from heatmap.intake import store
 from heatmap.paths import GEO_DIR
@@ -227,8 +227,7 @@ def _reassign(
     if ok.any():
         at_point[ok] = index.lookup(rows["lon"].to_numpy()[ok], rows["lat"].to_numpy()[ok])
     rows["point_town"] = at_point
-    stated = _stated_districts(rows["district_raw"])
-    fits = stated.isna() | (rows["point_town"].astype("object").str[:6] == stated)
+    fits = in_district(rows["point_town"].astype("object"), district_codes(rows["district_raw"]))
     by_point = rows["assign_method"].isin(["point", "none"]) & rows["point_town"].notna() & fits
     rows.loc[by_point, "town_code"] = rows.loc[by_point, "point_town"]
     rows.loc[by_point, "assign_method"] = "point"
@@ -244,12 +243,6 @@ def _reassign(
         & (rows["point_town"] != rows["town_code"])
     )
     return rows, int(handed.sum())
-
-
-def _stated_districts(values: pd.Series) -> pd.Series:
-    gaz = Gazetteer(pd.DataFrame(columns=["town_code", "town_name", "district_code", "kind"]))
-    distinct = {v: gaz.district_code(v) for v in values.dropna().unique()}
-    return values.map(lambda v: distinct.get(v) if isinstance(v, str) else None).astype("object")
 
 
 def _plan(

@@ -16,7 +16,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import pandas as pd
 
@@ -24,6 +23,9 @@ __all__ = [
     "Gazetteer",
     "Resolution",
     "clean",
+    "district_code",
+    "district_codes",
+    "in_district",
     "normalize",
     "gazetteer_for",
     "resolve_town",
@@ -41,6 +43,10 @@ DISTRICTS: dict[str, str] = {
 FORMER_DISTRICTS: dict[str, str] = {
     "崇文区": "110101", "宣武区": "110102", "密云县": "110118", "延庆县": "110119",
 }  # fmt: skip
+#: Every district name a text may carry (official and former) -> district code.
+_DISTRICT_NAMES: dict[str, str] = {
+    **{name: code for code, name in DISTRICTS.items()}, **FORMER_DISTRICTS,
+}
 #: Districts without 区 (石景山, 海淀 …), the longest first.
 _SHORT_DISTRICTS = tuple(
     sorted(((n[:-1], c) for c, n in DISTRICTS.items()), key=lambda sc: -len(sc[0]))
@@ -130,11 +136,7 @@ def _split_ending(name: str, *, min_core: int = 2) -> tuple[str, frozenset[str]]
 
 def normalize(name: str) -> str:
     """The core of a town name: no city/district prefix, no 街道/地区/镇/乡 ending, no spaces."""
-    text = clean(name)
-    for city in _CITY:
-        if text.startswith(city) and len(text) > len(city):
-            text = text[len(city) :]
-            break
+    text = _drop_city(clean(name))
     for district in sorted([*DISTRICTS.values(), *FORMER_DISTRICTS], key=len, reverse=True):
         if text.startswith(district) and len(text) >= len(district) + 2:
             text = text[len(district) :]
@@ -176,7 +178,6 @@ class Gazetteer:
     _old_codes: dict[str, str] = field(init=False, repr=False)
     _alias: dict[str, list[tuple[str, str | None]]] = field(init=False, repr=False)
     _short: dict[str, list[str]] = field(init=False, repr=False)
-    _districts: dict[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_code, self._by_core, self._by_name = {}, {}, {}
@@ -192,7 +193,6 @@ class Gazetteer:
             self._by_code[code] = town
             self._by_core.setdefault(town.core, []).append(code)
             self._by_name.setdefault(town.name, []).append(code)
-        self._districts = _district_names()
         self._old_codes = {}
         self._former_names: dict[str, list[tuple[str, str]]] = {}
         if self.former is not None:
@@ -217,22 +217,9 @@ class Gazetteer:
                     scope = str(district) if isinstance(district, str) and district else None
                     self._alias.setdefault(clean(alias), []).append((code, scope))
         self._forms = _Forms(self._address_forms())
-        self._district_pattern = _alternation(self._districts)
+        self._district_pattern = _alternation(_DISTRICT_NAMES)
 
     # ------------------------------------------------------------------ public
-    def district_code(self, text: object) -> str | None:
-        """The district code for a district column value (海淀区, 海淀, 北京市海淀区, 110108)."""
-        value = clean(text)
-        for city in _CITY:
-            if value.startswith(city) and len(value) > len(city):
-                value = value[len(city) :]
-        if value[:6] in DISTRICTS and value.isdigit():
-            return value[:6]
-        if value in self._districts:
-            return self._districts[value]
-        short = {name[:-1]: code for name, code in self._districts.items()}
-        return short.get(value)
-
     def resolve(
         self, text: object, *, district: object = None, point_town: str | None = None
     ) -> Resolution:
@@ -243,12 +230,7 @@ class Gazetteer:
         code = self._from_code(value)
         if code:
             return self._narrow([code], stated, point_town, how="code")
-        if value in self._by_name or value in self._short or value in self._former_names:
-            return self._resolve_name(value, stated, point_town)  # 北京经济技术开发区
-        for city in _CITY:
-            if value.startswith(city) and len(value) > len(city):
-                value = value[len(city) :]
-                break
+        value = self._without_city(value)
         prefix, rest = self._district_prefix(value)
         if prefix and stated and prefix != stated:
             return Resolution(None, "outside_district", "district", (), stated)
@@ -278,13 +260,7 @@ class Gazetteer:
         value, stated = self._start(text, district)
         if not value:
             return _UNKNOWN
-        named = self._forms.at(value, 0)
-        for city in _CITY:
-            if named and named.startswith(city):
-                break  # 北京经济技术开发区… names a unit, not the city
-            if value.startswith(city) and len(value) > len(city):
-                value = value[len(city) :]
-                break
+        value = self._without_city(value)
         prefix, rest = self._district_prefix(value)
         if prefix is None:
             short = self._short_district(value)
@@ -294,7 +270,7 @@ class Gazetteer:
             return Resolution(None, "outside_district", "district", (), stated)
         where = prefix or stated
         if where is None:
-            hint = {self._districts[m.group(0)] for m in self._district_pattern.finditer(rest)}
+            hint = {_DISTRICT_NAMES[m.group(0)] for m in self._district_pattern.finditer(rest)}
             where = hint.pop() if len(hint) == 1 else None
         for form in self._forms.scan(rest):
             found = self._resolve_name(form, where, point_town)
@@ -316,9 +292,14 @@ class Gazetteer:
         return f"{town.name}（{DISTRICTS.get(town.district, town.district)}）"
 
     # ------------------------------------------------------------------ plumbing
+    def _without_city(self, value: str) -> str:
+        """``value`` without 北京市 / 北京, unless a unit's name starts so (北京经济技术开发区)."""
+        named = self._forms.at(value, 0)
+        return value if named and named.startswith(_CITY) else _drop_city(value)
+
     def _start(self, text: object, district: object) -> tuple[str, str | None]:
         """The cleaned text and the code of the row's district (None when absent or unreadable)."""
-        return clean(text), self.district_code(district) if district is not None else None
+        return clean(text), district_code(district) if district is not None else None
 
     def _from_code(self, value: str) -> str | None:
         if not value.isdigit() or len(value) not in (9, 12):
@@ -331,7 +312,7 @@ class Gazetteer:
     def _district_prefix(self, value: str) -> tuple[str | None, str]:
         match = self._district_pattern.match(value)
         if match and len(value) > len(match.group(0)):
-            return self._districts[match.group(0)], value[match.end() :]
+            return _DISTRICT_NAMES[match.group(0)], value[match.end() :]
         return None, value
 
     def _short_district(self, value: str) -> tuple[str, str] | None:
@@ -370,7 +351,7 @@ class Gazetteer:
         if len(codes) > 1:  # an ending that fits one kind only picks among same-core towns
             fitting = [c for c in codes if self._by_code[c].kind in kinds]
             codes = fitting or codes
-        if kinds is _ANY_KIND and district is None and core + "区" in self._districts:
+        if kinds is _ANY_KIND and district is None and core + "区" in _DISTRICT_NAMES:
             return Resolution(None, "ambiguous", "district_name", tuple(codes))
         return self._narrow(codes, district, point_town, how="name")
 
@@ -409,13 +390,37 @@ def _kind_of(name: str) -> str:
     return "其他"
 
 
-@lru_cache(maxsize=1)
-def _district_names_cached() -> tuple[tuple[str, str], ...]:
-    return (*((n, c) for c, n in DISTRICTS.items()), *FORMER_DISTRICTS.items())
+def _drop_city(value: str) -> str:
+    """``value`` without a leading 北京市 / 北京 (kept when nothing would follow)."""
+    for city in _CITY:
+        if value.startswith(city) and len(value) > len(city):
+            return value[len(city) :]
+    return value
 
 
-def _district_names() -> dict[str, str]:
-    return dict(_district_names_cached())
+def district_code(text: object) -> str | None:
+    """The district code for a district column value (海淀区, 海淀, 北京市海淀区, 110108, 宣武区)."""
+    value = _drop_city(clean(text))
+    if value[:6] in DISTRICTS and value.isdigit():
+        return value[:6]
+    if value in _DISTRICT_NAMES:
+        return _DISTRICT_NAMES[value]
+    return dict(_SHORT_DISTRICTS).get(value)
+
+
+def district_codes(values: pd.Series) -> pd.Series:
+    """:func:`district_code` of each row's district column (None when absent or unreadable)."""
+    distinct = {v: district_code(v) for v in values.dropna().unique()}
+    return values.map(distinct).astype("object")
+
+
+def in_district(codes: pd.Series, stated: pd.Series) -> pd.Series:
+    """True where no district is stated, or the town code lies in the stated district."""
+    out = stated.isna()
+    some = ~out & codes.notna()
+    if some.any():
+        out[some] = codes[some].astype(str).str[:6] == stated[some]
+    return out
 
 
 class _Forms:

@@ -17,6 +17,7 @@ from heatmap.errors import HeatmapError
 from heatmap.geo.geography import load_former_towns
 from heatmap.geo.names import Gazetteer, clean
 from heatmap.intake import store
+from heatmap.intake.records import assign_towns
 
 __all__ = ["add_alias", "list_aliases", "store_gazetteer", "unresolved_names"]
 
@@ -111,25 +112,20 @@ def _check(
 def _apply(con: duckdb.DuckDBPyConnection, gazetteer: Gazetteer) -> tuple[int, list[str]]:
     """Resolve the store's records without a town again; write those that now resolve."""
     rows = con.execute(
-        """SELECT record_id, strftime(month, '%Y-%m') AS month, town_raw, district_raw, address,
-               point_town_code FROM records WHERE town_code IS NULL
+        """SELECT record_id, strftime(month, '%Y-%m') AS month, town_raw, district_raw, address
+               FROM records WHERE town_code IS NULL
                AND (town_raw IS NOT NULL OR address IS NOT NULL)"""
     ).df()
-    found: list[tuple[str, str, str]] = []
-    for row in rows.itertuples(index=False):
-        district = row.district_raw if isinstance(row.district_raw, str) else None
-        res = None
-        if isinstance(row.town_raw, str):
-            res = gazetteer.resolve(row.town_raw, district=district)
-        if (res is None or not res.ok) and isinstance(row.address, str):
-            res = gazetteer.parse_address(row.address, district=district)
-        if res is not None and res.ok and res.code:
-            method = "alias" if "alias" in res.how else res.how.split("+")[0]
-            method = method if method in ("address", "alias") else "name"
-            found.append((str(row.record_id), res.code, method))
-    if not found:
+    code, method, _ = assign_towns(
+        rows.assign(town_code=None), pd.Series([None] * len(rows), dtype=object),
+        gazetteer.towns, gazetteer=gazetteer,
+    )  # the import's own rules: name or alias, then address, within the stated district
+    hit = code.notna().to_numpy()
+    if not hit.any():
         return 0, []
-    frame = pd.DataFrame(found, columns=["record_id", "town_code", "assign_method"])
+    found = {"record_id": rows["record_id"][hit].astype(str).to_numpy(),
+             "town_code": code[hit].to_numpy(), "assign_method": method[hit].to_numpy()}  # fmt: skip
+    frame = pd.DataFrame(found)
     con.register("_aliased", frame)
     try:
         con.execute(
@@ -140,5 +136,5 @@ def _apply(con: duckdb.DuckDBPyConnection, gazetteer: Gazetteer) -> tuple[int, l
         )
     finally:
         con.unregister("_aliased")
-    months = sorted(set(rows.set_index("record_id").loc[frame["record_id"], "month"]))
+    months = sorted(set(rows["month"][hit]))
     return len(frame), months

@@ -36,16 +36,10 @@ def progress_path(db: str | os.PathLike[str]) -> Path:
 
 def build_running(db: str | os.PathLike[str]) -> bool:
     """Whether a process holds the build lock of ``db`` now."""
-    path = lock_path(db)
-    if not path.exists():
+    if not lock_path(db).exists():
         return False
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return False
+    with _locked(db) as held:  # free when we can take it (and give it back at once)
+        return held is None
 
 
 def read_progress(db: str | os.PathLike[str]) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ from heatmap.errors import CoordinateSystemError
 from heatmap.geo.assign import TownIndex
 from heatmap.geo.cells import points_to_cells
 from heatmap.geo.coords import CRS_NAMES, to_wgs84
-from heatmap.geo.names import Gazetteer, Resolution
+from heatmap.geo.names import Gazetteer, Resolution, district_codes, in_district
 from heatmap.intake.store import column_names
 
 #: Columns an export-shaped frame brings (town_code, lon, lat, src_crs may be null per row).
@@ -131,13 +131,13 @@ def assign_towns(
     note = pd.Series([None] * n, dtype="object")
     at_point = at_point.reset_index(drop=True)
     district = frame["district_raw"].reset_index(drop=True).astype("object")
-    stated = _districts(district, gaz)
+    stated = district_codes(district)
     known = set(towns["town_code"])
     given = frame["town_code"].reset_index(drop=True).astype("object")
     odd = given.notna() & ~given.isin(known)
     if odd.any():  # 12-digit, full-width or former codes
         given[odd] = _codes(given[odd], gaz)
-    by_code = given.isin(known) & _in_district(given, stated)
+    by_code = given.isin(known) & in_district(given, stated)
     code[by_code], method[by_code] = given[by_code], "code"
     for column, parse in (("town_raw", gaz.resolve), ("address", gaz.parse_address)):
         todo = code.isna()
@@ -162,7 +162,7 @@ def assign_towns(
         outside &= note.iloc[rows].isna().to_numpy()
         note.iloc[rows[outside]] = found["note"].to_numpy()[outside]
     todo = code.isna() & at_point.notna() & (method != "ambiguous")
-    inside = todo & _in_district(at_point, stated)
+    inside = todo & in_district(at_point, stated)
     code[inside], method[inside], note[inside] = at_point[inside], "point", None
     away = todo & ~inside
     note[away] = "坐标所在街乡镇不在所属区内 (the point lies outside the stated district)"
@@ -181,21 +181,6 @@ def _codes(values: pd.Series, gaz: Gazetteer) -> pd.Series:
         res = gaz.resolve(value)
         distinct[value] = res.code if res.how == "code" else None
     return values.map(distinct).astype("object")
-
-
-def _districts(values: pd.Series, gaz: Gazetteer) -> pd.Series:
-    """The district code of each row's district column (None when absent or unreadable)."""
-    distinct = {v: gaz.district_code(v) for v in values.dropna().unique()}
-    return values.map(distinct).astype("object")
-
-
-def _in_district(codes: pd.Series, stated: pd.Series) -> pd.Series:
-    """True where no district is stated, or the town code lies in the stated one."""
-    out = stated.isna()
-    some = ~out & codes.notna()
-    if some.any():
-        out[some] = codes[some].str[:6] == stated[some]
-    return out
 
 
 def _resolve_distinct(

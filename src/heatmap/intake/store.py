@@ -103,13 +103,15 @@ def connect(path: str | os.PathLike[str], *, read_only: bool = False) -> duckdb.
         )
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    if read_only and _version_of(path) in _MIGRATIONS:
-        migrate(path)
     con = duckdb.connect(str(path), read_only=read_only)
     try:
         if not read_only:
             _migrate(con)
             init_schema(con)
+        elif _version(con) in _MIGRATIONS:  # an older store: migrate it once, then read it
+            con.close()
+            migrate(path)
+            con = duckdb.connect(str(path), read_only=True)
         _check_version(con, path)
     except BaseException:
         con.close()
@@ -128,26 +130,17 @@ def migrate(path: str | os.PathLike[str]) -> None:
         con.close()
 
 
-def _version_of(path: Path) -> int | None:
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
-        return None
+def _version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The schema version a store records, None when it has none (or no meta table)."""
     try:
         rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         return int(rows[0][0]) if rows else None
     except (duckdb.Error, ValueError):
         return None
-    finally:
-        con.close()
 
 
 def _migrate(con: duckdb.DuckDBPyConnection) -> None:
-    try:
-        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-    except duckdb.CatalogException:
-        return
-    version = int(rows[0][0]) if rows else SCHEMA_VERSION
+    version = _version(con)
     while version in _MIGRATIONS:
         con.execute("BEGIN TRANSACTION")
         for statement in _MIGRATIONS[version]:
