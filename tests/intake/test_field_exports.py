@@ -171,10 +171,24 @@ def test_file_from_another_city_is_refused_and_nothing_written(tmp_path: Path) -
     db = tmp_path / "real.duckdb"
     with pytest.raises(CoordinateSystemError, match=r"北京市外.*其他城市.*未写入任何数据"):
         ingest_into(db, [shanghai])
-    if db.exists():
-        con = duckdb.connect(str(db), read_only=True)
-        assert con.execute("SELECT count(*) FROM records").fetchall() == [(0,)]
-        con.close()
+    assert not db.exists()  # the store this import would have created is not left behind
+
+
+def test_refused_file_leaves_an_existing_store_as_it_was(tmp_path: Path) -> None:
+    db = tmp_path / "real.duckdb"
+    good = tmp_path / "good.csv"
+    _write_export(good)
+    ingest_into(db, [good])
+    con = duckdb.connect(str(db), read_only=True)
+    before = con.execute("SELECT * FROM records ORDER BY record_id").fetchall()
+    con.close()
+    shanghai = tmp_path / "shanghai.csv"
+    _city_file(shanghai, 121.47, 31.23)
+    with pytest.raises(CoordinateSystemError, match="北京市外"):
+        ingest_into(db, [shanghai])
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT * FROM records ORDER BY record_id").fetchall() == before
+    con.close()
 
 
 def test_another_city_imports_when_allowed_and_is_flagged(tmp_path: Path) -> None:

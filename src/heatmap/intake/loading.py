@@ -28,8 +28,10 @@ def ingest_into(
 ) -> ImportReport:
     """Import ``files`` into the real-data store at ``db`` (created on first use).
 
-    A synthetic demo store is refused: real requests are never mixed with made-up ones.
+    A synthetic demo store is refused: real requests are never mixed with made-up ones. A store
+    created by this call is removed again when the import fails: nothing is left behind.
     """
+    fresh = not Path(db).exists()
     con = open_real_store(db)
     try:
         meta = store.get_meta(con)
@@ -49,8 +51,13 @@ def ingest_into(
                 vintage=f"导入数据 {all_months[0]} 至 {all_months[-1]}（最近导入：{'、'.join(report.files)}）",
             )
         con.execute("CHECKPOINT")
-    finally:
+    except BaseException:
         con.close()
+        if fresh:
+            for leftover in (Path(db), Path(f"{db}.wal")):
+                leftover.unlink(missing_ok=True)
+        raise
+    con.close()
     return report
 
 
