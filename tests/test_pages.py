@@ -162,12 +162,21 @@ def test_pages_on_an_imported_store(
         assert not quarantine["原始内容"].str.contains("13812345678|张三").any()
 
 
+@pytest.mark.parametrize("namesake", [False, True])
 def test_data_page_alias_form_attributes_unmatched_records(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, namesake: bool
 ) -> None:
+    """With ``namesake``, data/ also holds a real.duckdb: the store picker must not mix them up."""
     import duckdb
 
+    from heatmap import paths
     from heatmap.intake.loading import ingest_into
+
+    if namesake:
+        other = tmp_path / "data"
+        other.mkdir()
+        (other / "real.duckdb").write_bytes(b"")
+        monkeypatch.setattr(paths, "DATA_DIR", other)
 
     export = tmp_path / "w.csv"
     export.write_text(

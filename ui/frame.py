@@ -78,11 +78,14 @@ def _store_picker(lang: str) -> None:
     options = list(
         dict.fromkeys([str(default), *sorted(str(p) for p in paths.DATA_DIR.glob("*.duckdb"))])
     )
+    names = [Path(p).name for p in options]
+
+    def label(p: str) -> str:  # two stores of one file name (another folder) show their path
+        shown = Path(p).name if names.count(Path(p).name) == 1 else p
+        return shown + ("（演示）" if Path(p) == paths.DEFAULT_DB else "")
+
     if len(options) > 1:
-        st.sidebar.selectbox(
-            t("store", lang), options, key="db_choice",
-            format_func=lambda p: Path(p).name + ("（演示）" if Path(p) == paths.DEFAULT_DB else ""),
-        )  # fmt: skip
+        st.sidebar.selectbox(t("store", lang), options, key="db_choice", format_func=label)
 
 
 def _ensure_store(lang: str) -> str:
