@@ -14,7 +14,7 @@ lang, f = ctx.lang, ctx.filters
 label = f.label(lang)
 measure = topic_views.measure_words(ctx)
 try:
-    table = topic_views.category_table(ctx.db, f, ctx.measure, ctx.scope)
+    table = topic_views.category_table(ctx.db, ctx.view)
 except HeatmapError as exc:
     frame.show_error(exc, lang)
 names = topic_views.english(ctx)
@@ -41,7 +41,7 @@ value = controls[1].radio(
     t("cat_value", lang), ["volume", "share"], key="cat_value", horizontal=True,
     format_func=lambda v: t(f"cat_value_{v}", lang),
 )  # fmt: skip
-long = topic_views.category_matrix(ctx.db, f, by, ctx.measure, ctx.scope)
+long = topic_views.category_matrix(ctx.db, ctx.view, by)
 order = list(dict.fromkeys(table["theme" if by == "theme" else "problem"]))
 pivot = categories.matrix_pivot(long, share=value == "share", order=order)
 unit = t("cat_unit_town" if f.towns else "cat_unit_district", lang)

@@ -80,11 +80,7 @@ if report:
         col.metric(t(key, lang), f"{value:,}")
     left, right = st.columns(2)
     left.markdown(f"**{t('rep_matched', lang)}**")
-    methods = (
-        {"code": "代码", "name": "名称", "alias": "别名", "address": "地址", "point": "坐标"}
-        if lang == "zh"
-        else {}
-    )
+    methods = {k: t(f"matched_{k}", lang) for k in ("code", "name", "alias", "address", "point")}
     count = t("count_rows", lang)
     left.dataframe(
         pd.Series({methods.get(k, k): v for k, v in report["matched_by"].items()}, name=count),
@@ -135,7 +131,10 @@ with st.expander(t("boundary_title", lang)):
     history = st.checkbox(t("boundary_history", lang), key="boundary_history")
     locked = choice == active or bool(ctx.meta.get("synthetic"))
     dry, run = st.columns(2)
-    for column, dry_run, label in ((dry, True, "boundary_dry_run"), (run, False, "boundary_activate")):
+    for column, dry_run, label in (
+        (dry, True, "boundary_dry_run"),
+        (run, False, "boundary_activate"),
+    ):
         if column.button(t(label, lang), disabled=locked, key=f"activate_{dry_run}"):
             frame.release_connection(ctx.db)
             writer = store.connect(ctx.db)
@@ -153,9 +152,12 @@ with st.expander(t("boundary_title", lang)):
 
 st.subheader(t("quarantine_title", lang))
 st.dataframe(
-    data_views.labelled(con.execute(
-        "SELECT source, line, reason, raw FROM quarantine ORDER BY loaded_at DESC, line LIMIT 200"
-    ).df(), lang),
+    data_views.labelled(
+        con.execute(
+            "SELECT source, line, reason, raw FROM quarantine ORDER BY loaded_at DESC, line LIMIT 200"
+        ).df(),
+        lang,
+    ),
     hide_index=True,
     width="stretch",
 )

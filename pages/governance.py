@@ -29,11 +29,11 @@ if f.is_range:
     st.caption(t("ranking_month_note", lang, month=month))
 with st.expander(t("rules_in_force", lang), expanded=False):
     described = rules.describe(lang)
-    for key, zh, en in CONDITIONS:
-        st.markdown(f"- **{zh if lang == 'zh' else en}**：{described[key]}")
+    for key in CONDITIONS:
+        st.markdown(f"- **{t(f'cond_{key}', lang)}**：{described[key]}")
     st.caption(
-        f"{'起始月份' if lang == 'zh' else 'Start'} {rules.start_month}，"
-        f"{'每月前' if lang == 'zh' else 'top'} {rules.top_n}；{t('col_score', lang)} = {views.weights_text(settings, lang)}"
+        t("gov_rules_start", lang, start=rules.start_month, top_n=rules.top_n)
+        + f"；{t('col_score', lang)} = {views.weights_text(settings, lang)}"
     )
 
 population = ctx.boundaries.frame.set_index("code9").get("population")
@@ -100,7 +100,7 @@ checks = governance.checklist(gov, month).merge(
     on=["town_code", "spell"],
 )
 checks = views.in_view(checks, ctx)
-labels = {key: (zh if lang == "zh" else en) for key, zh, en in CONDITIONS}
+labels = {key: t(f"cond_{key}", lang) for key in CONDITIONS}
 mark = lambda ok: "✓" if ok else "✗"  # noqa: E731
 check_table = pd.DataFrame(
     {
@@ -108,7 +108,7 @@ check_table = pd.DataFrame(
         t("col_district", lang): checks["district_name"],
         t("gov_col_entry", lang): checks["entry_month"],
         t("col_rank", lang): checks["rank"],
-        **{labels[k]: checks[k].map(mark) for k, _, _ in CONDITIONS},
+        **{labels[k]: checks[k].map(mark) for k in CONDITIONS},
         t("gov_col_months_out", lang): checks["months_out"],
         t("gov_col_volume_entry", lang): [
             f"{v:,} / {e:,}" for v, e in zip(checks["volume"], checks["entry_volume"], strict=True)
@@ -134,7 +134,7 @@ if not checks.empty:
     sep = t("clause_sep", lang)
     missing = [
         f"{labels[k]}{left_paren}{rules.describe(lang)[k]}{right_paren}"
-        for k, _, _ in CONDITIONS
+        for k in CONDITIONS
         if not row[k]
     ]
     if missing:

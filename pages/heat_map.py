@@ -3,7 +3,8 @@
 import streamlit as st
 
 from heatmap.errors import HeatmapError
-from heatmap.i18n import percent, signed_percent, t
+from heatmap.i18n import measure_value, signed_percent, t
+from heatmap.measures import MEASURES, RATES
 from heatmap.output import charts, maps
 from ui import frame, views
 
@@ -11,7 +12,7 @@ ctx = frame.page_frame()
 lang, f = ctx.lang, ctx.filters
 
 controls = st.columns([2, 2, 2, 2])
-metrics = ["volume", "per_10k", "response_rate", "resolution_rate", "satisfaction_rate"]
+metrics = list(MEASURES)
 metric = controls[0].selectbox(
     t("metric", lang), metrics, key="metric", format_func=lambda m: t(f"metric_{m}", lang)
 )
@@ -23,9 +24,9 @@ resolution = controls[2].radio(
 basemap = controls[3].toggle(t("basemap", lang), value=False, key="basemap")
 
 try:
-    measures = views.town_measures(ctx.db, f, ctx.measure, ctx.scope)
-    cells = views.density(ctx.db, f, ctx.measure, resolution, ctx.scope) if show_density else None
-    overview = views.summary(ctx.db, f, ctx.measure, ctx.scope)
+    measures = views.town_measures(ctx.db, ctx.view)
+    cells = views.density(ctx.db, ctx.view, resolution) if show_density else None
+    overview = views.summary(ctx.db, ctx.view)
 except HeatmapError as exc:
     frame.show_error(exc, lang)
 
@@ -86,9 +87,9 @@ town = st.selectbox(
 if town:
     row = measures.set_index("town_code").loc[town]
     left, right = st.columns(2)
-    trend = views.town_trend(ctx.db, town, f, ctx.measure, ctx.scope)
+    trend = views.town_trend(ctx.db, ctx.view, town)
     left.plotly_chart(charts.trend_figure(trend, town=row["town_name"], lang=lang), width="stretch")
-    problems = views.town_problems(ctx.db, town, f, ctx.measure, ctx.scope)
+    problems = views.town_problems(ctx.db, ctx.view, town)
     english = {p.name: p.name_en for p in ctx.taxonomy.problems}
     right.plotly_chart(
         charts.problems_figure(
@@ -98,8 +99,10 @@ if town:
     )
     st.caption(
         f"{row['town_name']}（{row['district_name']}）：{t('tt_rank', lang)} {row['rank']}，"
-        f"{t('tt_mom', lang)} {signed_percent(row['mom'])}，{t('kpi_resolution', lang)} "
-        f"{percent(row['resolution_rate'])}，{t('kpi_satisfaction', lang)} {percent(row['satisfaction_rate'])}"
+        f"{t('tt_mom', lang)} {signed_percent(row['mom'])}，"
+        + "，".join(
+            f"{t(f'metric_{rate}', lang)} {measure_value(rate, row[rate])}" for rate in RATES
+        )
     )
 
 st.subheader(t("ranking_table", lang, label=f.label(lang)))

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from heatmap.i18n import t
+from heatmap.measures import RATES
 from heatmap.output import reports
 from heatmap.settings import score_weights
 from ui import frame, views
@@ -54,11 +55,10 @@ columns = {
     "volume": st.column_config.NumberColumn(t("col_volume", lang), format="%d"),
     "mom": st.column_config.NumberColumn(t("col_mom", lang), format="percent"),
     "yoy": st.column_config.NumberColumn(t("col_yoy", lang), format="percent"),
-    "response_rate": st.column_config.NumberColumn(t("col_response", lang), format="percent"),
-    "resolution_rate": st.column_config.NumberColumn(t("col_resolution", lang), format="percent"),
-    "satisfaction_rate": st.column_config.NumberColumn(
-        t("col_satisfaction", lang), format="percent"
-    ),
+    **{
+        rate: st.column_config.NumberColumn(t(f"col_{rate}", lang), format="percent")
+        for rate in RATES
+    },
     "score": st.column_config.NumberColumn(t("col_score", lang), format="percent"),
     "score_rank": st.column_config.NumberColumn(t("col_score_rank", lang), format="%d"),
     "trend": st.column_config.LineChartColumn(t("col_trend", lang), width="medium"),

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from heatmap.analysis import topics
+from heatmap.analysis import tasks, topics
 from heatmap.errors import HeatmapError
 from heatmap.i18n import t
 from heatmap.output import charts, maps
@@ -26,7 +26,7 @@ year = st.columns([1, 4])[0].selectbox(t("topics_year", lang), years[::-1], key=
 listed = topics.listed_problems(ctx.taxonomy, year)
 problems = tuple(listed["problem"])
 try:
-    report = topic_views.month_report(ctx.db, month, year, f, ctx.measure, ctx.scope)
+    report = topic_views.month_report(ctx.db, ctx.view, month, year)
 except HeatmapError as exc:
     frame.show_error(exc, lang)
 table = report["table"]
@@ -69,7 +69,7 @@ cols[3].metric(t("kpi_rose", lang), report["rose"])
 
 available = set(topic_views.available_months(ctx.db))
 window = tuple(m for m in topics.window_months(month, 13) if m in available)
-city = topic_views.trend(ctx.db, f, window, problems, ctx.measure, ctx.scope)
+city = topic_views.trend(ctx.db, ctx.view, window, problems)
 names = topic_views.english(ctx)
 st.plotly_chart(
     charts.topic_grid_figure(
@@ -94,8 +94,8 @@ problem = st.selectbox(
     t("topic_pick", lang), problems, key="topic_problem",
     format_func=lambda p: topic_views.label(ctx, p),
 )  # fmt: skip
-one = replace(f, month_from=month, month_to=month, theme=None, problem=problem)
-measures = views.town_measures(ctx.db, one, ctx.measure, ctx.scope)
+one = replace(ctx.view, month_from=month, month_to=month, theme=None, problem=problem)
+measures = views.town_measures(ctx.db, one)
 map_col, side_col = st.columns([3, 2])
 with map_col:
     name = topic_views.label(ctx, problem)
@@ -113,7 +113,7 @@ with map_col:
 with side_col:
     for level, key in (("town", "top_towns"), ("district", "top_districts")):
         st.markdown(f"**{t(key, lang)}**")
-        top = topic_views.carriers(ctx.db, one, problem, level, ctx.measure, ctx.scope)
+        top = topic_views.carriers(ctx.db, one, problem, level)
         st.dataframe(
             topic_views.carrier_table(top.head(10 if level == "town" else 5), level, lang),
             hide_index=True,
@@ -141,9 +141,7 @@ with st.expander(t("spike_settings", lang)):
     )  # fmt: skip
 rule = topics.SpikeRule(int(min_volume), float(factor), int(months_back))
 st.caption(rule.describe(lang))
-alerts = topic_views.spikes(
-    ctx.db, f, month, rule, problems if which == "listed" else None, ctx.measure, ctx.scope
-)
+alerts = topic_views.spikes(ctx.db, ctx.view, month, rule, problems if which == "listed" else None)
 if not all(m in available for m in topics.window_months(month, rule.window + 1)):
     st.info(t("spikes_history", lang, month=month, window=rule.window))
 elif alerts.empty:
@@ -167,11 +165,11 @@ if upload is None:
     st.caption(t("tasks_waiting", lang))
 else:
     try:
-        progress = topics.task_progress(topics.read_tasks(upload.getvalue()), month)
+        progress = tasks.task_progress(tasks.read_tasks(upload.getvalue()), month)
     except HeatmapError as exc:
         st.error(t("tasks_error", lang, error=exc))
     else:
-        st.markdown(f"**{topics.progress_sentence(progress, month, lang)}**")
+        st.markdown(f"**{tasks.progress_sentence(progress, month, lang)}**")
         unknown = sorted(set(progress["problem"][:-1]) - set(problems))
         if unknown:
             st.warning(t("tasks_unknown", lang, year=year, items="、".join(unknown)))

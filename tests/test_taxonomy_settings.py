@@ -147,7 +147,7 @@ def test_weights_are_marked_assumptions() -> None:
 def test_every_setting_has_help() -> None:
     names = [s.name for s in SETTINGS]
     assert len(names) == len(set(names))
-    assert all(s.help_zh and s.help_en for s in SETTINGS)
+    assert all(s.help("zh") and s.help("en") for s in SETTINGS)
 
 
 def test_overrides_apply() -> None:

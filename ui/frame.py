@@ -15,7 +15,7 @@ import streamlit as st
 from heatmap import paths
 from heatmap.analysis import queries
 from heatmap.errors import HeatmapError, StoreError
-from heatmap.filters import Filters, from_query_params, to_query_params
+from heatmap.filters import Filters, View, from_query_params, to_query_params
 from heatmap.geo.geography import BoundarySet, load_boundary_set
 from heatmap.i18n import t
 from heatmap.intake import demo_build, store
@@ -35,6 +35,11 @@ class Context:
     meta: dict[str, Any]
     boundaries: BoundarySet
     taxonomy: Taxonomy
+
+    @property
+    def view(self) -> View:
+        """What the page reads: the filters with the volume basis and the user's scope."""
+        return View.of(self.filters, measure=self.measure, scope=self.scope)
 
     def con(self) -> duckdb.DuckDBPyConnection:
         """A cursor of the shared read-only connection (one per script run and thread)."""
@@ -217,7 +222,7 @@ def _sidebar_filters(
     tax = _taxonomy()
 
     def label(v: str | None) -> str:
-        return t("all", lang) if v is None else (v if lang == "zh" else tax.english(v))
+        return t("all", lang) if v is None else tax.display(v, lang)
 
     theme = side.selectbox(
         t("theme", lang),
@@ -285,9 +290,7 @@ def _provenance(meta: dict[str, Any], boundaries: BoundarySet, lang: str) -> Non
     if meta.get("synthetic"):
         side.warning(t("demo_note", lang), icon="⚠️")
     if boundaries.approximate:
-        side.caption(
-            f"{boundaries.notice(lang)}：{boundaries.meta.get('title_zh' if lang == 'zh' else 'title_en', '')}"
-        )
+        side.caption(f"{boundaries.notice(lang)}：{boundaries.title(lang)}")
     side.caption(f"{t('vintage', lang)}：{meta.get('vintage', '—')}")
     if st.session_state.get("f_dropped"):
         st.warning(t("dropped_params", lang, items="、".join(st.session_state["f_dropped"])))

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from heatmap.analysis import categories, queries, topics
-from heatmap.filters import Filters
+from heatmap.filters import View
 from heatmap.i18n import percent, signed_percent, t
 from ui.frame import Context, _connection
 
@@ -24,43 +24,27 @@ TASK_TEMPLATE = (
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def month_report(
-    db: str, month: str, year: int, f: Filters, measure: str, scope: Scope
-) -> dict[str, Any]:
-    return topics.month_report(
-        _connection(db).cursor(), month, year=year, filters=f, measure=measure, scope=scope
-    )
+def month_report(db: str, view: View, month: str, year: int) -> dict[str, Any]:
+    return topics.month_report(_connection(db).cursor(), month, year=year, view=view)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def trend(
-    db: str, f: Filters, months: tuple[str, ...], problems: tuple[str, ...], measure: str,
-    scope: Scope,
-) -> pd.DataFrame:  # fmt: skip
-    return topics.volumes(
-        _connection(db).cursor(), f, months=months, problems=problems, measure=measure, scope=scope
-    )
+def trend(db: str, view: View, months: tuple[str, ...], problems: tuple[str, ...]) -> pd.DataFrame:
+    return topics.volumes(_connection(db).cursor(), view, months=months, problems=problems)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def carriers(
-    db: str, f: Filters, problem: str, level: str, measure: str, scope: Scope
-) -> pd.DataFrame:
-    return topics.carriers(
-        _connection(db).cursor(), f, problems=[problem], level=level, n=10, measure=measure,
-        scope=scope,
-    )  # fmt: skip
+def carriers(db: str, view: View, problem: str, level: str) -> pd.DataFrame:
+    return topics.carriers(_connection(db).cursor(), view, problems=[problem], level=level, n=10)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def spikes(
-    db: str, f: Filters, month: str, rule: topics.SpikeRule, problems: tuple[str, ...] | None,
-    measure: str, scope: Scope,
-) -> pd.DataFrame:  # fmt: skip
+    db: str, view: View, month: str, rule: topics.SpikeRule, problems: tuple[str, ...] | None
+) -> pd.DataFrame:
     return topics.spike_alerts(
-        _connection(db).cursor(), f, month=month, rule=rule, problems=problems, measure=measure,
-        scope=scope,
-    )  # fmt: skip
+        _connection(db).cursor(), view, month=month, rule=rule, problems=problems
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -69,15 +53,13 @@ def available_months(db: str) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def category_table(db: str, f: Filters, measure: str, scope: Scope) -> pd.DataFrame:
-    return categories.category_table(_connection(db).cursor(), f, measure=measure, scope=scope)
+def category_table(db: str, view: View) -> pd.DataFrame:
+    return categories.category_table(_connection(db).cursor(), view)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def category_matrix(db: str, f: Filters, by: str, measure: str, scope: Scope) -> pd.DataFrame:
-    return categories.category_matrix(
-        _connection(db).cursor(), f, by=by, measure=measure, scope=scope
-    )
+def category_matrix(db: str, view: View, by: str) -> pd.DataFrame:
+    return categories.category_matrix(_connection(db).cursor(), view, by=by)
 
 
 def english(ctx: Context) -> dict[str, str]:
@@ -89,7 +71,7 @@ def english(ctx: Context) -> dict[str, str]:
 
 def label(ctx: Context, name: str) -> str:
     """A theme or problem name in the page's language."""
-    return name if ctx.lang == "zh" else ctx.taxonomy.english(name)
+    return ctx.taxonomy.display(name, ctx.lang)
 
 
 def area(ctx: Context, towns: pd.DataFrame) -> str:
@@ -214,5 +196,4 @@ def spike_table(alerts: pd.DataFrame, ctx: Context, *, window: int) -> pd.DataFr
 
 def measure_words(ctx: Context) -> str:
     """The volume measure for use inside a sentence: 派单量 / 'dispatched requests'."""
-    word = t(f"measure_{ctx.measure}", ctx.lang)
-    return word if ctx.lang == "zh" else f"{word.lower()} requests"
+    return t(f"measure_words_{ctx.measure}", ctx.lang)

@@ -9,10 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from heatmap.analysis import governance, queries
-from heatmap.filters import Filters
+from heatmap.filters import View
 from heatmap.geo.geography import load_boundary_set, load_districts
-from heatmap.i18n import percent, signed_percent, t
+from heatmap.i18n import count, percent, signed_percent, t
 from heatmap.intake.store import RECORD_COLUMNS
+from heatmap.measures import RATES
 from heatmap.output import reports
 from heatmap.output.maps import Legend, display_geometry
 from heatmap.settings import SETTINGS, Settings, make_settings, score_weights
@@ -22,30 +23,28 @@ Scope = tuple[str, ...] | None
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def town_measures(db: str, f: Filters, measure: str, scope: Scope) -> pd.DataFrame:
-    return queries.town_measures(_connection(db).cursor(), f, measure=measure, scope=scope)
+def town_measures(db: str, view: View) -> pd.DataFrame:
+    return queries.town_measures(_connection(db).cursor(), view)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def density(db: str, f: Filters, measure: str, resolution: int, scope: Scope) -> pd.DataFrame:
-    return queries.density(
-        _connection(db).cursor(), f, measure=measure, resolution=resolution, scope=scope
-    )
+def density(db: str, view: View, resolution: int) -> pd.DataFrame:
+    return queries.density(_connection(db).cursor(), view, resolution=resolution)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def summary(db: str, f: Filters, measure: str, scope: Scope) -> dict[str, Any]:
-    return queries.summary(_connection(db).cursor(), f, measure=measure, scope=scope)
+def summary(db: str, view: View) -> dict[str, Any]:
+    return queries.summary(_connection(db).cursor(), view)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def town_trend(db: str, town: str, f: Filters, measure: str, scope: Scope) -> pd.DataFrame:
-    return queries.town_trend(_connection(db).cursor(), town, f, measure=measure, scope=scope)
+def town_trend(db: str, view: View, town: str) -> pd.DataFrame:
+    return queries.town_trend(_connection(db).cursor(), view, town)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def town_problems(db: str, town: str, f: Filters, measure: str, scope: Scope) -> pd.DataFrame:
-    return queries.town_problems(_connection(db).cursor(), town, f, measure=measure, scope=scope)
+def town_problems(db: str, view: View, town: str) -> pd.DataFrame:
+    return queries.town_problems(_connection(db).cursor(), view, town)
 
 
 @st.cache_resource(show_spinner=False)
@@ -93,13 +92,13 @@ def notice_line(ctx: Context) -> None:
     if ctx.boundaries.approximate:
         parts.append(ctx.boundaries.notice(ctx.lang) or "")
     volume = t(f"measure_{ctx.measure}", ctx.lang)
-    colon = "：" if ctx.lang == "zh" else ": "
+    colon = t("colon", ctx.lang)
     parts.append(f"{t('volume_measure', ctx.lang)}{colon}{volume}")
     st.caption(" ｜ ".join(p for p in parts if p))
 
 
 def kpis(overview: dict[str, Any], lang: str) -> None:
-    cols = st.columns(5)
+    cols = st.columns(len(RATES) + 2)
     cols[0].metric(
         t("kpi_volume", lang),
         f"{overview['volume']:,}",
@@ -108,15 +107,11 @@ def kpis(overview: dict[str, Any], lang: str) -> None:
         else f"{overview['mom'] * 100:+.1f}%",  # ASCII sign: the arrow follows it
         delta_color="inverse",
     )
-    for col, rate, key in (
-        (cols[1], "response_rate", "kpi_response"),
-        (cols[2], "resolution_rate", "kpi_resolution"),
-        (cols[3], "satisfaction_rate", "kpi_satisfaction"),
-    ):
+    for col, rate in zip(cols[1:], RATES, strict=False):
         now, before = overview[rate], overview[f"previous_{rate}"]
         delta = None if now is None or before is None else f"{(now - before) * 100:+.1f} pt"
-        col.metric(t(key, lang), percent(now), delta)
-    cols[4].metric(t("kpi_unassigned", lang), f"{overview['unassigned']:,}")
+        col.metric(t(f"metric_{rate}", lang), percent(now), delta)
+    cols[-1].metric(t("kpi_unassigned", lang), count(overview["unassigned"]))
 
 
 def legend(legend: Legend, lang: str) -> None:
@@ -140,9 +135,7 @@ def ranking_table(measures: pd.DataFrame, lang: str, n: int = 30) -> None:
             t("col_district", lang): top["district_name"],
             t("col_volume", lang): top["volume"],
             t("col_mom", lang): top["mom"].map(signed_percent),
-            t("col_response", lang): top["response_rate"].map(percent),
-            t("col_resolution", lang): top["resolution_rate"].map(percent),
-            t("col_satisfaction", lang): top["satisfaction_rate"].map(percent),
+            **{t(f"col_{rate}", lang): top[rate].map(percent) for rate in RATES},
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
@@ -150,7 +143,6 @@ def ranking_table(measures: pd.DataFrame, lang: str, n: int = 30) -> None:
 
 def about(ctx: Context) -> None:
     """The provenance page body."""
-    zh = ctx.lang == "zh"
     meta = ctx.meta
     if meta.get("synthetic"):
         st.warning(t("demo_note", ctx.lang))
@@ -158,20 +150,13 @@ def about(ctx: Context) -> None:
     b = ctx.boundaries
     st.subheader(t("about_boundaries", ctx.lang))
     if b.approximate:
-        st.info(f"{b.notice(ctx.lang)}：{b.meta.get('title_zh' if zh else 'title_en', b.name)}")
+        st.info(f"{b.notice(ctx.lang)}{t('colon', ctx.lang)}{b.title(ctx.lang)}")
     st.markdown(
         f"- {b.meta.get('source', '')}\n- {b.meta.get('vintage', '')}\n- CRS: {b.meta.get('crs', '')}"
     )
     missing = pd.DataFrame(b.meta.get("missing_from_2023_list", []))
     if not missing.empty:
-        st.caption(
-            (
-                "2023 年区划代码中缺少驻地点、未在演示边界中出现的街乡镇："
-                if zh
-                else "Towns of the 2023 list not in this set:"
-            )
-            + f"{len(missing)}"
-        )
+        st.caption(t("about_missing_towns", ctx.lang, n=len(missing)))
         st.dataframe(missing, hide_index=True, width="stretch")
     st.subheader(t("about_layout", ctx.lang))
     st.dataframe(
@@ -186,7 +171,7 @@ def about(ctx: Context) -> None:
                 {
                     "name": s.name + (" *" if s.assumption else ""),
                     "default": str(s.default),
-                    "help": s.help_zh if zh else s.help_en,
+                    "help": s.help(ctx.lang),
                 }
                 for s in SETTINGS
             ]
@@ -217,7 +202,7 @@ def rules_panel(lang: str) -> Settings:
             setting = by_name[name]
             default = setting.default
             value = st.number_input(
-                setting.help_zh if lang == "zh" else setting.help_en,
+                setting.help(lang),
                 min_value=type(default)(low), max_value=type(default)(high), step=type(default)(step),
                 value=default, key=f"s_{name}",
             )  # fmt: skip
@@ -225,7 +210,7 @@ def rules_panel(lang: str) -> Settings:
                 overrides[name] = value
     settings = make_settings(overrides)
     if sum(score_weights(settings)) <= 0:
-        st.error("综合得分权重之和须大于 0 / score weights must sum to more than 0")
+        st.error(t("weights_zero", lang))
         st.stop()
     return settings
 
@@ -233,11 +218,7 @@ def rules_panel(lang: str) -> Settings:
 def weights_text(settings: Settings, lang: str) -> str:
     w = score_weights(settings)
     total = sum(w)
-    names = (
-        ("响应率", "解决率", "满意率")
-        if lang == "zh"
-        else ("response", "resolution", "satisfaction")
-    )
+    names = [t(f"metric_{rate}", lang) for rate in RATES]
     return " + ".join(f"{x / total:.0%}×{n}" for x, n in zip(w, names, strict=True))
 
 

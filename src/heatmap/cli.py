@@ -102,7 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     bact.add_argument("name")
     bact.add_argument("--db", help="数据库路径")
-    bact.add_argument("--dry-run", action="store_true", help="只预演，报告变化，不写入 (report only)")
+    bact.add_argument(
+        "--dry-run", action="store_true", help="只预演，报告变化，不写入 (report only)"
+    )
     bact.add_argument(
         "--force", action="store_true", help="即使有工单会失去所属街乡镇也启用 (accept losses)"
     )
@@ -204,14 +206,14 @@ def add_bench_command(subparsers: Any) -> argparse.ArgumentParser:
         metavar="DIR",
         help="keep the bench stores here and reuse a matching one (default: a temporary dir)",
     )
-    bench.add_argument("--seed", type=int, default=None, help="demo generator seed (default 20190501)")
+    bench.add_argument(
+        "--seed", type=int, default=None, help="demo generator seed (default 20190501)"
+    )
     bench.set_defaults(func=_bench)
     return bench
 
 
 def _topics(args: argparse.Namespace) -> int:
-    from heatmap.analysis.topics import run_topics_command
-
     return run_topics_command(args)
 
 
@@ -298,13 +300,7 @@ def _panel(args: argparse.Namespace, level: str = "town") -> tuple[Any, Any]:
     settings = make_settings(parse_overrides(args.set))
     con = store.connect(paths.db_path(args.db), read_only=True)
     try:
-        months = queries.available_months(con)
-        if args.month not in months:
-            raise HeatmapError(
-                f"月份 {args.month} 不在数据中；可用 {months[0]} 至 {months[-1]} (month not in store)"
-                if months
-                else "数据库中没有数据 (empty store)"
-            )
+        queries.require_month(con, args.month)
         panel = queries.monthly_panel(
             con, measure=settings["volume_measure"], weights=score_weights(settings), level=level
         )
@@ -350,11 +346,13 @@ def _governance(args: argparse.Namespace) -> int:
 
 
 def _rank(args: argparse.Namespace) -> int:
+    from heatmap.measures import MEASURES, RATES
+
     panel, _ = _panel(args, level=args.level)
     key = "town_code" if args.level == "town" else "district_code"
     cols = [key, *(["town_name"] if args.level == "town" else []), "district_name", "volume", "rank",
-            "previous_rank", "mom", "yoy", "response_rate", "resolution_rate", "satisfaction_rate",
-            "score", "score_rank", "per_10k"]  # fmt: skip
+            "previous_rank", "mom", "yoy", *RATES, "score", "score_rank",
+            *[m for m in MEASURES if m not in ("volume", *RATES)]]  # fmt: skip
     month = panel[panel["month"] == args.month].sort_values(["rank", key])[cols]
     if args.format == "json":
         print(month.to_json(orient="records", force_ascii=False, indent=2))
@@ -447,3 +445,64 @@ def _boundaries_list(args: argparse.Namespace) -> int:
 
     print(json.dumps(list_sets(), ensure_ascii=False, indent=2))
     return 0
+
+
+# --------------------------------------------------------------------------- 每月一题 output
+
+
+def run_topics_command(args: argparse.Namespace) -> int:
+    """Print the month's 每月一题 report as JSON or CSV."""
+    from heatmap.analysis.topics import month_report
+    from heatmap.filters import View
+    from heatmap.intake import store
+
+    con = store.connect(paths.db_path(args.db), read_only=True)
+    try:
+        view = View(args.month, args.month, measure=args.measure)
+        report = month_report(con, args.month, year=args.year, view=view)
+    finally:
+        con.close()
+    if args.format == "json":
+        print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(report_csv(report))
+    return 0
+
+
+def report_json(report: dict[str, Any]) -> dict[str, Any]:
+    """The JSON form of :func:`month_report` (fractions, null where the previous value is 0)."""
+    rows = [
+        {
+            "theme": r["theme"],
+            "problem": r["problem"],
+            "lead": r.get("lead", ""),
+            "volume": int(r["volume"]),
+            "previous_volume": int(r["previous_volume"]),
+            "mom_change": _fraction(r["mom_change"]),
+            "year_ago_volume": int(r["year_ago_volume"]),
+            "yoy_change": _fraction(r["yoy_change"]),
+        }
+        for r in report["table"].to_dict("records")
+    ]
+    keys = (
+        "month",
+        "year",
+        "measure",
+        "previous_in_store",
+        "total",
+        "fell",
+        "fell_over_10pct",
+        "rose",
+    )
+    return {**{k: report[k] for k in keys}, "problems": rows}
+
+
+def report_csv(report: dict[str, Any]) -> str:
+    columns = ["theme", "problem", "lead", "volume", "previous_volume", "mom_change",
+               "year_ago_volume", "yoy_change"]  # fmt: skip
+    table = report["table"].reindex(columns=columns)
+    return str(table.to_csv(index=False, float_format="%.4f"))
+
+
+def _fraction(value: Any) -> float | None:
+    return None if value is None or value != value else round(float(value), 6)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Self
 
 import pandas as pd
 
 from heatmap.errors import FilterError
+from heatmap.i18n import t
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,13 @@ class Filters:
     def is_range(self) -> bool:
         return self.month_from != self.month_to
 
-    def previous(self) -> Filters:
+    def previous(self) -> Self:
         """The same filters on the equally long window just before (for 环比)."""
         n = len(self.months)
         start = pd.Period(self.month_from, freq="M") - n
         return replace(self, month_from=str(start), month_to=str(start + n - 1))
 
-    def year_before(self) -> Filters:
+    def year_before(self) -> Self:
         """The same filters twelve months earlier (for 同比)."""
         shift = lambda m: str(pd.Period(m, freq="M") - 12)  # noqa: E731
         return replace(self, month_from=shift(self.month_from), month_to=shift(self.month_to))
@@ -52,8 +53,54 @@ class Filters:
     def label(self, lang: str = "zh") -> str:
         if not self.is_range:
             return self.month_from
-        joiner = " 至 " if lang == "zh" else " to "
-        return f"{self.month_from}{joiner}{self.month_to}"
+        return f"{self.month_from}{t('range_to', lang)}{self.month_to}"
+
+
+#: The volume bases (接诉量口径): records dispatched to a town, or all accepted requests.
+VOLUME_BASES = ("dispatched", "accepted")
+
+
+@dataclass(frozen=True)
+class View(Filters):
+    """What a page reads: the filters, the volume basis (接诉量口径) and the user's scope.
+
+    ``scope`` is the district codes the user may see (``None`` = the whole city); every read over
+    the aggregates applies it, so access rules hold on the server whatever the page asks for.
+    """
+
+    measure: str = "dispatched"
+    scope: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_basis(self.measure)
+
+    @classmethod
+    def of(
+        cls, filters: Filters, *, measure: str = "dispatched", scope: Sequence[str] | None = None
+    ) -> View:
+        """The view of ``filters`` with a volume basis and a scope."""
+        return cls(
+            filters.month_from, filters.month_to, filters.districts, filters.towns,
+            filters.theme, filters.problem, measure, None if scope is None else tuple(scope),
+        )  # fmt: skip
+
+    @property
+    def filters(self) -> Filters:
+        """The user's filters alone (what the URL carries)."""
+        return Filters(
+            self.month_from, self.month_to, self.districts, self.towns, self.theme, self.problem
+        )
+
+    def city(self) -> View:
+        """The same months and topic without district/town filters (scope still applies)."""
+        return replace(self, districts=(), towns=())
+
+
+def check_basis(measure: str) -> None:
+    """Refuse a volume basis other than :data:`VOLUME_BASES` (the one place this is checked)."""
+    if measure not in VOLUME_BASES:
+        raise FilterError(f"接诉量口径应为 dispatched 或 accepted，收到 {measure!r}")
 
 
 def _check_month(value: str) -> None:
@@ -72,12 +119,17 @@ def where_clause(
     months: Sequence[str] | None = None,
     geography: bool = True,
     topic: bool = True,
+    scoped: bool = True,
 ) -> tuple[str, list[Any]]:
     """SQL ``WHERE`` text with ``?`` parameters for the aggregate tables.
 
-    ``scope`` (district codes the user may see) always applies; ``geography=False`` leaves out the
-    district/town filters (to rank a town among all towns), ``topic=False`` the theme/problem.
+    ``scope`` (district codes the user may see) always applies; a :class:`View` brings its own
+    (``scoped=False`` leaves it out, to rank a town among all towns of the city before the rows
+    are limited). ``geography=False`` leaves out the district/town filters, ``topic=False`` the
+    theme/problem.
     """
+    if scope is None and scoped and isinstance(filters, View):
+        scope = filters.scope
     clauses: list[str] = []
     params: list[Any] = []
     months = list(months if months is not None else filters.months)

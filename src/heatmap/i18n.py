@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from heatmap.measures import MEASURES
+
 LANGS = ("zh", "en")
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -75,9 +77,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "tt_mom": ("环比", "MoM"),
     "tt_cell": ("六边形诉求量", "Requests in hexagon"),
     "kpi_volume": ("接诉量", "Volume"),
-    "kpi_response": ("响应率", "Response rate"),
-    "kpi_resolution": ("解决率", "Resolution rate"),
-    "kpi_satisfaction": ("满意率", "Satisfaction rate"),
     "kpi_unassigned": ("未能定位到街乡镇", "Not assigned to a town"),
     "vs_previous": ("较上期", "vs previous"),
     "select_town": (
@@ -97,9 +96,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_district": ("区", "District"),
     "col_volume": ("接诉量", "Volume"),
     "col_mom": ("环比", "MoM"),
-    "col_response": ("响应率", "Response"),
-    "col_resolution": ("解决率", "Resolution"),
-    "col_satisfaction": ("满意率", "Satisfaction"),
+    "col_response_rate": ("响应率", "Response"),
+    "col_resolution_rate": ("解决率", "Resolution"),
+    "col_satisfaction_rate": ("满意率", "Satisfaction"),
     "no_data": ("所选条件下没有数据。", "No data for this selection."),
     "error_store": ("无法打开数据库：{error}", "Cannot open the store: {error}"),
     "page_ranking": ("考核排名", "Rankings"),
@@ -170,16 +169,31 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "store": ("数据库", "Store"),
     "page_data": ("数据导入", "Data import"),
-    "data_current": ("当前数据库：{db}（{kind}，{records:,} 条工单，{months}）", "Current store: {db} ({kind}, {records:,} requests, {months})"),
+    "data_current": (
+        "当前数据库：{db}（{kind}，{records:,} 条工单，{months}）",
+        "Current store: {db} ({kind}, {records:,} requests, {months})",
+    ),
     "kind_demo": ("演示数据（合成）", "demo data (synthetic)"),
     "kind_real": ("导入数据", "imported data"),
-    "data_target": ("导入到数据库（演示数据库不接受真实工单）", "Import into store (the demo store takes no real requests)"),
-    "data_files": ("选择 12345 工单导出文件（CSV / XLSX / Parquet，可多选）", "Complaint exports (CSV / XLSX / Parquet, several allowed)"),
+    "data_target": (
+        "导入到数据库（演示数据库不接受真实工单）",
+        "Import into store (the demo store takes no real requests)",
+    ),
+    "data_files": (
+        "选择 12345 工单导出文件（CSV / XLSX / Parquet，可多选）",
+        "Complaint exports (CSV / XLSX / Parquet, several allowed)",
+    ),
     "data_crs": ("坐标系", "Coordinate system"),
     "crs_auto": ("自动判断", "Detect"),
     "data_run": ("开始导入", "Import"),
-    "data_failed": ("导入失败，数据库未作任何改动：{error}", "Import failed; the store is unchanged: {error}"),
-    "data_done": ("导入完成：新增 {imported:,} 条，更新 {updated:,} 条。", "Imported {imported:,} new and {updated:,} updated requests."),
+    "data_failed": (
+        "导入失败，数据库未作任何改动：{error}",
+        "Import failed; the store is unchanged: {error}",
+    ),
+    "data_done": (
+        "导入完成：新增 {imported:,} 条，更新 {updated:,} 条。",
+        "Imported {imported:,} new and {updated:,} updated requests.",
+    ),
     "data_switch": ("切换到该数据库查看", "Switch to this store"),
     "rep_read": ("读取行数", "Rows read"),
     "rep_imported": ("新增", "New"),
@@ -191,7 +205,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "rep_matched": ("街乡镇匹配方式", "Towns matched by"),
     "rep_crs": ("坐标系判断", "Coordinate system decided"),
     "rep_reasons": ("隔离原因", "Quarantine reasons"),
-    "quarantine_title": ("隔离区（最近 200 行；个人信息已去除）", "Quarantine (latest 200 rows; personal data removed)"),
+    "quarantine_title": (
+        "隔离区（最近 200 行；个人信息已去除）",
+        "Quarantine (latest 200 rows; personal data removed)",
+    ),
     "imports_title": ("导入记录", "Import history"),
     "boundary_title": ("街乡镇边界导入与启用", "Township boundaries: import and activate"),
     "boundary_help": (
@@ -206,8 +223,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "boundary_activate": ("启用并重建汇总", "Activate and rebuild aggregates"),
     # real data on the right town (issue 10)
     "crs_epsg": ("投影/其他坐标系（EPSG）", "Projected / other system (EPSG)"),
-    "data_epsg": ("EPSG 代码，如 4527（CGCS2000 高斯-克吕格 39 带）、3857（Web 墨卡托）、4490（CGCS2000 经纬度）", "EPSG code, e.g. 4527 (CGCS2000 Gauss–Krüger zone 39), 3857 (Web Mercator), 4490 (CGCS2000 lon/lat)"),
-    "data_allow_outside": ("允许北京市外坐标（默认：多数坐标在北京市外的文件整体拒绝）", "Allow points outside Beijing (by default a file with most points outside is refused)"),
+    "data_epsg": (
+        "EPSG 代码，如 4527（CGCS2000 高斯-克吕格 39 带）、3857（Web 墨卡托）、4490（CGCS2000 经纬度）",
+        "EPSG code, e.g. 4527 (CGCS2000 Gauss–Krüger zone 39), 3857 (Web Mercator), 4490 (CGCS2000 lon/lat)",
+    ),
+    "data_allow_outside": (
+        "允许北京市外坐标（默认：多数坐标在北京市外的文件整体拒绝）",
+        "Allow points outside Beijing (by default a file with most points outside is refused)",
+    ),
     "rep_coordinates": ("坐标检查", "Coordinate check"),
     "coord_located": ("有坐标", "Located"),
     "coord_inside": ("在北京市内", "Inside Beijing"),
@@ -218,26 +241,41 @@ TEXT: dict[str, tuple[str, str]] = {
     "rep_ambiguous": ("名称对应多个街乡镇（未猜测）", "Ambiguous names (not guessed)"),
     "rep_unmatched_reasons": ("未定位原因", "Why rows have no town"),
     "alias_title": ("街乡镇名称别名", "Town-name aliases"),
-    "alias_help": ("未能定位到街乡镇的名称如下。为一个名称指定街乡镇后，今后的导入和库中已有的未定位工单都会按此归属，无需重新导入。", "Names that found no town are listed below. An alias applies to future imports and to the unmatched records already in the store, without re-importing."),
+    "alias_help": (
+        "未能定位到街乡镇的名称如下。为一个名称指定街乡镇后，今后的导入和库中已有的未定位工单都会按此归属，无需重新导入。",
+        "Names that found no town are listed below. An alias applies to future imports and to the unmatched records already in the store, without re-importing.",
+    ),
     "alias_unresolved": ("未定位的名称（按工单数）", "Unmatched names (by records)"),
     "alias_name": ("别名（如 五道口）", "Alias (e.g. 五道口)"),
     "alias_town": ("对应街乡镇", "Town"),
     "alias_scope": ("仅在本区有效（可选）", "Only within this district (optional)"),
     "alias_by": ("添加人（姓名或工号）", "Added by (name or staff number)"),
     "alias_add": ("添加别名并归属未定位工单", "Add alias and attribute unmatched records"),
-    "alias_done": ("已添加别名 {alias} → {town}，{records:,} 条工单获得街乡镇。", "Alias {alias} → {town} added; {records:,} records now have a town."),
+    "alias_done": (
+        "已添加别名 {alias} → {town}，{records:,} 条工单获得街乡镇。",
+        "Alias {alias} → {town} added; {records:,} records now have a town.",
+    ),
     "alias_list": ("已有别名", "Aliases"),
-    "alias_demo": ("演示数据库不接受别名：请先导入真实数据。", "The demo store takes no aliases: import real data first."),
+    "alias_demo": (
+        "演示数据库不接受别名：请先导入真实数据。",
+        "The demo store takes no aliases: import real data first.",
+    ),
     "boundary_dry_run": ("预演（不写入）", "Dry run (writes nothing)"),
     "boundary_force": ("即使有工单失去街乡镇也启用", "Activate even if records lose their town"),
-    "boundary_history": ("生效月份之前的工单也重新归属（报告治理类台账变化）", "Re-attribute months before valid-from (reports ledger changes)"),
+    "boundary_history": (
+        "生效月份之前的工单也重新归属（报告治理类台账变化）",
+        "Re-attribute months before valid-from (reports ledger changes)",
+    ),
     "plan_title": ("启用 {name} 的影响（{state}）", "Effect of activating {name} ({state})"),
     "plan_dry": ("预演，未写入", "dry run, nothing written"),
     "plan_applied": ("已启用", "applied"),
     "plan_changing": ("改变街乡镇的工单", "Records changing town"),
     "plan_losing": ("将失去街乡镇的工单", "Records losing their town"),
     "plan_gaining": ("新获得街乡镇的工单", "Records gaining a town"),
-    "plan_overlay": ("叠加：{official}为官方边界，其余为示意边界", "Overlay: official in {official}, approximate elsewhere"),
+    "plan_overlay": (
+        "叠加：{official}为官方边界，其余为示意边界",
+        "Overlay: official in {official}, approximate elsewhere",
+    ),
     "plan_top_before": ("最近月份前十（启用前）", "Latest month's top ten (before)"),
     "plan_top_after": ("最近月份前十（启用后）", "Latest month's top ten (after)"),
     "plan_ledger": ("治理类台账变化", "Governance ledger changes"),
@@ -248,6 +286,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "count_rows": ("条数", "rows"),
     "no_district": ("无区", "no district"),
     "list_sep": ("、", ", "),
+    # 监测预警 reasons
+    "warn_reason_in_top": ("本月排名第 {rank}", "Ranked {rank} this month"),
+    "warn_reason_near_cut": ("距第 {top_n} 名差 {gap:,} 件", "{gap:,} below rank {top_n}"),
+    "warn_reason_rising": ("接诉量连续 {n} 个月上升", "Volume up {n} months in a row"),
+    "warn_reason_jump": ("环比上升 {pct:.0%}", "Up {pct:.0%} on last month"),
+    "warn_reason_rank_move": ("排名 {before} → {now}", "Rank {before} → {now}"),
+    "warn_reason_last_year": ("去年同月排名第 {rank}", "Ranked {rank} in the same month last year"),
+    "warn_reason_recent_top": (
+        "近 12 个月有 {k} 个月进入前 {top_n}",
+        "In the top {top_n} {k} of the last 12 months",
+    ),
+    "warn_reason_supervised": ("市级督导中", "Under municipal supervision"),
+    "warn_reason_problem": (
+        "「{problem}」占本月 {share:.0%}",
+        "{problem}: {share:.0%} of this month",
+    ),
     "clause_sep": ("；", "; "),
     "paren_open": ("（", " ("),
     "paren_close": ("）", ")"),
@@ -271,17 +325,32 @@ TEXT: dict[str, tuple[str, str]] = {
         "- Command: `python -m heatmap demo --db data/demo.duckdb --scale 0.05 --seed 20190501`",
     ),
     "choose": ("请选择或输入", "Choose or type"),
-    "col_name": ("名称", "Name"), "col_reason": ("原因", "Reason"),
-    "col_records": ("工单数", "Records"), "col_alias": ("别名", "Alias"), "col_town_code": ("街乡镇代码", "Town code"),
-    "col_town_name": ("街乡镇", "Town"), "col_district_code": ("限定区代码", "District scope"),
-    "col_added_by": ("添加人", "Added by"), "col_added_at": ("添加时间", "Added at"),
-    "col_file": ("文件", "File"), "col_line": ("行号", "Line"), "col_lon": ("经度", "Longitude"),
-    "col_lat": ("纬度", "Latitude"), "col_before": ("原街乡镇代码", "Town before"),
-    "col_after": ("新街乡镇代码", "Town after"), "col_before_name": ("原街乡镇", "Before"),
+    "col_name": ("名称", "Name"),
+    "col_reason": ("原因", "Reason"),
+    "col_records": ("工单数", "Records"),
+    "col_alias": ("别名", "Alias"),
+    "col_town_code": ("街乡镇代码", "Town code"),
+    "col_town_name": ("街乡镇", "Town"),
+    "col_district_code": ("限定区代码", "District scope"),
+    "col_added_by": ("添加人", "Added by"),
+    "col_added_at": ("添加时间", "Added at"),
+    "col_file": ("文件", "File"),
+    "col_line": ("行号", "Line"),
+    "col_lon": ("经度", "Longitude"),
+    "col_lat": ("纬度", "Latitude"),
+    "col_before": ("原街乡镇代码", "Town before"),
+    "col_after": ("新街乡镇代码", "Town after"),
+    "col_before_name": ("原街乡镇", "Before"),
     "col_after_name": ("新街乡镇", "After"),
-    "col_month": ("月份", "Month"), "col_entry_month": ("纳入月份", "Entry"), "col_exit_month": ("退出月份", "Exit"),
-    "col_effect": ("台账变化", "Ledger change"), "col_source": ("来源文件", "Source file"), "col_raw": ("原始内容", "Raw row"),
-    "col_loaded_at": ("导入时间", "Loaded at"), "col_files": ("文件", "Files"), "col_report": ("报告", "Report"),
+    "col_month": ("月份", "Month"),
+    "col_entry_month": ("纳入月份", "Entry"),
+    "col_exit_month": ("退出月份", "Exit"),
+    "col_effect": ("台账变化", "Ledger change"),
+    "col_source": ("来源文件", "Source file"),
+    "col_raw": ("原始内容", "Raw row"),
+    "col_loaded_at": ("导入时间", "Loaded at"),
+    "col_files": ("文件", "Files"),
+    "col_report": ("报告", "Report"),
     "source_line": ("数据来源：{source}；{notice}", "Source: {source}; {notice}"),
     # 每月一题 and 类别分析 (issue 6)
     "page_topics": ("每月一题", "Problem of the month"),
@@ -442,20 +511,35 @@ TEXT: dict[str, tuple[str, str]] = {
         "北京 12345 工单月度汇总（演示数据，合成）",
         "Beijing 12345 monthly aggregates (demo data, synthetic)",
     ),
-    "brief_source_real": ("北京 12345 工单月度汇总（导入数据）", "Beijing 12345 monthly aggregates (imported)"),
+    "brief_source_real": (
+        "北京 12345 工单月度汇总（导入数据）",
+        "Beijing 12345 monthly aggregates (imported)",
+    ),
     "brief_boundary": ("边界：{title}", "Boundaries: {title}"),
-    "brief_map_title": ("{month} {scope}各街乡镇{measure}", "{measure} by street/township, {scope}, {month}"),
-    "brief_top_title": ("{month} {scope}接诉量前十街乡镇", "Top ten streets/townships by volume, {scope}, {month}"),
+    "brief_map_title": (
+        "{month} {scope}各街乡镇{measure}",
+        "{measure} by street/township, {scope}, {month}",
+    ),
+    "brief_top_title": (
+        "{month} {scope}接诉量前十街乡镇",
+        "Top ten streets/townships by volume, {scope}, {month}",
+    ),
     "brief_top_title_district": (
         "{month} {scope}接诉量前十街乡镇（全市排名）",
         "Top ten streets/townships of {scope} by volume (city ranks), {month}",
     ),
-    "brief_gov_title": ("{month} 治理类街乡镇督导情况（{scope}）", "Governance-type towns, {scope}, {month}"),
+    "brief_gov_title": (
+        "{month} 治理类街乡镇督导情况（{scope}）",
+        "Governance-type towns, {scope}, {month}",
+    ),
     "brief_rates_title": (
         "{scope}响应率、解决率、满意率（{start} 至 {month}）",
         "Response, resolution and satisfaction rates, {scope}, {start} to {month}",
     ),
-    "brief_problems_title": ("{month} {scope}主要问题（前 {n} 项）", "Top {n} problems, {scope}, {month}"),
+    "brief_problems_title": (
+        "{month} {scope}主要问题（前 {n} 项）",
+        "Top {n} problems, {scope}, {month}",
+    ),
     "brief_movers_title": (
         "{month} {scope}接诉量环比变化最大的街乡镇",
         "Largest month-on-month changes by street/township, {scope}, {month}",
@@ -479,10 +563,16 @@ TEXT: dict[str, tuple[str, str]] = {
         "As of {month} (city): {ever} towns in {districts} districts supervised so far, {exited} exited, "
         "{now} still supervised, {out12} out of the top ten for 12 months",
     ),
-    "brief_checklist_head": ("摘帽条件核对：督导中的街乡镇还缺哪些条件", "Exit checklist: what supervised towns still lack"),
+    "brief_checklist_head": (
+        "摘帽条件核对：督导中的街乡镇还缺哪些条件",
+        "Exit checklist: what supervised towns still lack",
+    ),
     "brief_lacking": ("尚缺 {n} 项：{items}（{count} 个）", "Lacking {n}: {items} ({count})"),
     "brief_more": ("等，另有 {n} 个", " and {n} more"),
-    "brief_rules": ("摘帽条件（假设，可配置）：{rules}", "Exit rule (assumptions, configurable): {rules}"),
+    "brief_rules": (
+        "摘帽条件（假设，可配置）：{rules}",
+        "Exit rule (assumptions, configurable): {rules}",
+    ),
     "brief_weights": ("综合得分 = {w}", "Score = {w}"),
     "brief_problems_note": (
         "条形与数字：{measure}（件）；括号内：占全部问题的比例；环比：较上月",
@@ -503,7 +593,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "are always city-wide.",
     ),
     "brief_building": ("正在生成简报…", "Building the briefing…"),
-    "brief_built": ("已生成 {n} 个文件，用时 {seconds:.0f} 秒。", "Built {n} files in {seconds:.0f} s."),
+    "brief_built": (
+        "已生成 {n} 个文件，用时 {seconds:.0f} 秒。",
+        "Built {n} files in {seconds:.0f} s.",
+    ),
     "brief_files": ("下载", "Downloads"),
     "brief_download_all": ("全部下载（zip）", "Download all (zip)"),
     "brief_file_pdf": ("PDF · 全部图表", "PDF · all figures"),
@@ -518,6 +611,109 @@ TEXT: dict[str, tuple[str, str]] = {
     "brief_failed": ("简报生成失败：{error}", "The briefing failed: {error}"),
     "present_toggle": ("演示模式（投影、截图）", "Presentation mode (projection, screenshots)"),
     "present_exit": ("退出演示模式", "Exit presentation mode"),
+    # measures, governance, tables and settings
+    "cond_out_of_top": ("退出前十", "Out of the top ten"),
+    "cond_volume_down": ("降量", "Volume down"),
+    "cond_rates_up": ("提率", "Rates up"),
+    "cond_out_of_low": ("脱低", "Out of the low group"),
+    "rule_out_of_top": (
+        "连续 {months_out} 个月不在接诉量前 {top_n} 名",
+        "out of the top {top_n} for {months_out} consecutive months",
+    ),
+    "rule_volume_down": (
+        "接诉量较入选当月下降至少 {drop}",
+        "volume at least {drop} below the entry month",
+    ),
+    "rule_rates_up": (
+        "综合得分不低于全市综合得分 {margin} 个百分点",
+        "composite score ≥ city score {margin} pt",
+    ),
+    "rule_out_of_low": (
+        "综合得分排名不在全市后 {share}",
+        "composite-score rank not in the worst {share} of towns",
+    ),
+    "status_new": ("新进入", "New"),
+    "status_continuing": ("持续在榜", "Continuing"),
+    "status_re_entered": ("再次进入", "Re-entered"),
+    "status_supervised_out": ("督导中（已出前十）", "Supervised, out of top ten"),
+    "status_exited": ("本月摘帽", "Exited this month"),
+    "status_released": ("已摘帽", "Exited earlier"),
+    "col_previous_rank": ("上月排名", "Previous rank"),
+    "col_per_10k": ("万人诉求比", "Per 10,000"),
+    "col_district_name": ("区", "District"),
+    "ledger_town_code": ("街乡镇代码", "Town code"),
+    "ledger_town_name": ("街乡镇", "Town"),
+    "ledger_district_name": ("所属区", "District"),
+    "ledger_spell": ("第几次纳入", "Spell"),
+    "ledger_entry_month": ("纳入月份", "Entry month"),
+    "ledger_exit_month": ("摘帽月份", "Exit month"),
+    "ledger_months_supervised": ("督导月数", "Months supervised"),
+    "ledger_best_rank": ("最好排名", "Best rank"),
+    "ledger_worst_rank": ("最差排名", "Worst rank"),
+    "ledger_entry_volume": ("纳入时接诉量", "Entry volume"),
+    "ledger_latest_volume": ("最新接诉量", "Latest volume"),
+    "ledger_entry_score": ("纳入时综合得分", "Entry score"),
+    "ledger_latest_score": ("最新综合得分", "Latest score"),
+    "ledger_ongoing": ("督导中", "ongoing"),
+    "gov_rules_start": ("起始月份 {start}，每月前 {top_n}", "Start {start}, top {top_n}"),
+    "about_missing_towns": (
+        "2023 年区划代码中缺少驻地点、未在演示边界中出现的街乡镇：{n}",
+        "Towns of the 2023 list not in this set: {n}",
+    ),
+    "weights_zero": ("综合得分权重之和须大于 0", "Score weights must sum to more than 0"),
+    "measure_words_dispatched": ("派单量", "dispatched requests"),
+    "measure_words_accepted": ("受理量", "accepted requests"),
+    "matched_code": ("代码", "code"),
+    "matched_name": ("名称", "name"),
+    "matched_alias": ("别名", "alias"),
+    "matched_address": ("地址", "address"),
+    "matched_point": ("坐标", "point"),
+    "range_to": (" 至 ", " to "),
+    "boundary_notice_default": ("示意边界（非官方）", "Approximate boundaries (not official)"),
+    "setting_volume_measure": (
+        "接诉量口径：dispatched=派单量（默认），accepted=受理量",
+        "Which volume counts: dispatched (default) or accepted requests",
+    ),
+    "setting_h3_resolution": (
+        "密度图六边形 H3 分辨率（7≈5 km²，8≈0.7 km²）",
+        "H3 resolution of the density layer",
+    ),
+    "setting_weight_response": (
+        "综合得分中响应率的权重",
+        "Weight of the response rate in the composite score",
+    ),
+    "setting_weight_resolution": (
+        "综合得分中解决率的权重",
+        "Weight of the resolution rate in the composite score",
+    ),
+    "setting_weight_satisfaction": (
+        "综合得分中满意率的权重",
+        "Weight of the satisfaction rate in the composite score",
+    ),
+    "setting_governance_start_month": (
+        "治理类街乡镇起始月份",
+        "First month of the governance ranking",
+    ),
+    "setting_governance_top_n": (
+        "每月纳入治理类的街乡镇数（前 N 名）",
+        "Towns per month put under supervision",
+    ),
+    "setting_governance_months_out": (
+        "摘帽条件·退出前十：连续几个月不在前十",
+        "Exit: consecutive months out of the top ten",
+    ),
+    "setting_governance_volume_drop": (
+        "摘帽条件·降量：接诉量较入选当月至少下降的比例",
+        "Exit: volume drop against the entry month",
+    ),
+    "setting_governance_score_margin": (
+        "摘帽条件·提率：综合得分至少高出全市的幅度",
+        "Exit: composite score margin over the city's",
+    ),
+    "setting_governance_low_share": (
+        "摘帽条件·脱低：综合得分排名不得在全市后多少比例",
+        "Exit: composite-score rank not in this worst share of towns",
+    ),
 }
 
 
@@ -538,3 +734,18 @@ def signed_percent(value: float | None) -> str:
     if value is None or value != value:
         return "—"
     return f"{value * 100:+.1f}%".replace("-", "−")
+
+
+def count(value: float | None) -> str:
+    """'28,242' or '—'."""
+    return "—" if value is None or value != value else f"{int(value):,}"
+
+
+def measure_value(metric: str, value: float | None) -> str:
+    """A value of one of :data:`heatmap.measures.MEASURES`, formatted by its kind."""
+    kind = MEASURES[metric].kind
+    if kind == "rate":
+        return percent(value)
+    if kind == "per_10k":
+        return "—" if value is None or value != value else f"{value:.1f}"
+    return count(value)

@@ -1,15 +1,50 @@
-"""Pure measures over aggregate frames: rates, ranks, month-on-month change."""
+"""The measures a page shows, and the pure functions over aggregate frames: rates, ranks, change.
+
+:data:`MEASURES` is the one list of what a user can map, rank, chart and export. A new rate over the
+aggregate counts is one entry here plus its label (``metric_<key>``) in :mod:`heatmap.i18n`:
+the heat map, the rankings, the KPI row, the exports, the briefing's rate chart and the CLI read
+this list.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-RATE_PARTS = {
-    "response_rate": ("responded", "dispatched"),
-    "resolution_rate": ("resolved", "evaluated"),
-    "satisfaction_rate": ("satisfied", "evaluated"),
+#: The counts each aggregate row holds (the volume bases are two of them).
+COUNT_COLUMNS = ("accepted", "dispatched", "responded", "evaluated", "resolved", "satisfied")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One figure of a town: its column, how it reads, and how it is coloured.
+
+    ``kind`` decides the formatter and the map's colour scale (count, rate, per_10k); a rate has
+    its ``parts`` (numerator and denominator counts); ``colour`` is its line in charts.
+    """
+
+    key: str
+    kind: Literal["count", "rate", "per_10k"]
+    parts: tuple[str, str] | None = None
+    colour: str = "#636363"
+
+
+MEASURES: dict[str, Measure] = {
+    m.key: m
+    for m in (
+        Measure("volume", "count"),
+        Measure("per_10k", "per_10k"),
+        Measure("response_rate", "rate", ("responded", "dispatched"), "#2c7fb8"),
+        Measure("resolution_rate", "rate", ("resolved", "evaluated"), "#d95f0e"),
+        Measure("satisfaction_rate", "rate", ("satisfied", "evaluated"), "#31a354"),
+    )
 }
+#: The rates, in the order pages show them.
+RATES = tuple(k for k, m in MEASURES.items() if m.kind == "rate")
+RATE_PARTS = {k: m.parts for k, m in MEASURES.items() if m.parts is not None}
 
 
 def add_rates(frame: pd.DataFrame) -> pd.DataFrame:

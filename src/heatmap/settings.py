@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from heatmap.errors import HeatmapError
+from heatmap.i18n import t
 
 
 @dataclass(frozen=True)
@@ -15,83 +16,63 @@ class Setting:
 
     name: str
     default: Any
-    help_zh: str
-    help_en: str
     assumption: bool = False
+
+    def help(self, lang: str = "zh") -> str:
+        """What the setting does, from the catalogue (``setting_<name>``)."""
+        return t(f"setting_{self.name}", lang)
 
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "volume_measure",
         "dispatched",
-        "接诉量口径：dispatched=派单量（默认），accepted=受理量",
-        "Which volume counts: dispatched (default) or accepted requests",
     ),
     Setting(
         "h3_resolution",
         8,
-        "密度图六边形 H3 分辨率（7≈5 km²，8≈0.7 km²）",
-        "H3 resolution of the density layer",
     ),
     Setting(
         "weight_response",
         0.10,
-        "综合得分中响应率的权重",
-        "Weight of the response rate in the composite score",
         assumption=True,
     ),
     Setting(
         "weight_resolution",
         0.45,
-        "综合得分中解决率的权重",
-        "Weight of the resolution rate in the composite score",
         assumption=True,
     ),
     Setting(
         "weight_satisfaction",
         0.45,
-        "综合得分中满意率的权重",
-        "Weight of the satisfaction rate in the composite score",
         assumption=True,
     ),
     Setting(
         "governance_start_month",
         "2019-05",
-        "治理类街乡镇起始月份",
-        "First month of the governance ranking",
     ),
     Setting(
         "governance_top_n",
         10,
-        "每月纳入治理类的街乡镇数（前 N 名）",
-        "Towns per month put under supervision",
     ),
     Setting(
         "governance_months_out",
         3,
-        "摘帽条件·退出前十：连续几个月不在前十",
-        "Exit: consecutive months out of the top ten",
         assumption=True,
     ),
     Setting(
         "governance_volume_drop",
         0.20,
-        "摘帽条件·降量：接诉量较入选当月至少下降的比例",
-        "Exit: volume drop against the entry month",
         assumption=True,
     ),
     Setting(
         "governance_score_margin",
         0.0,
-        "摘帽条件·提率：综合得分至少高出全市的幅度",
-        "Exit: composite score margin over the city's",
         assumption=True,
     ),
     Setting(
         "governance_low_share",
         0.20,
-        "摘帽条件·脱低：综合得分排名不得在全市后多少比例",
-        "Exit: composite-score rank not in this worst share of towns",
         assumption=True,
     ),
 )

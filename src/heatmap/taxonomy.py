@@ -47,6 +47,13 @@ class Taxonomy:
                 return p.theme
         raise HeatmapError(f"问题 {problem!r} 不在分类表 {self.source} 中 (unknown problem)")
 
+    def display(self, name: str, lang: str = "zh") -> str:
+        """A theme or problem as the user reads it: its name, or its English name in English.
+
+        The names are data of the taxonomy file (both languages given there), not interface text.
+        """
+        return self.english(name) if lang == "en" else name
+
     def english(self, name: str) -> str:
         """English name of a theme or problem (the Chinese name when none is given)."""
         for p in self.problems:

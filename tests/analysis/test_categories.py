@@ -13,7 +13,7 @@ from test_topics import COUNTS, hand_records
 
 from heatmap.analysis import categories
 from heatmap.errors import FilterError
-from heatmap.filters import Filters
+from heatmap.filters import Filters, View
 from heatmap.intake import store
 
 APRIL = Filters("2021-04", "2021-04")
@@ -35,7 +35,7 @@ def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyCon
 def test_category_table_hand_counts(con: duckdb.DuckDBPyConnection) -> None:
     # 2021-04: 物业服务 18, 停车难 8, 拖欠工资 6, 普惠幼儿园入园 3, 噪声扰民 1 (36 in all);
     # 2021-03: 20, 10, 4, 0, 10 (停车难 and 噪声扰民 share rank 2); 2020-04: 停车难 4.
-    table = categories.category_table(con, APRIL).set_index("problem")
+    table = categories.category_table(con, View.of(APRIL)).set_index("problem")
     assert table.index.tolist() == ["物业服务", "停车难", "拖欠工资", "普惠幼儿园入园", "噪声扰民"]
     assert table["volume"].tolist() == [18, 8, 6, 3, 1]
     assert table["previous_volume"].tolist() == [20, 10, 4, 0, 10]
@@ -49,25 +49,25 @@ def test_category_table_hand_counts(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_category_table_follows_filters(con: duckdb.DuckDBPyConnection) -> None:
-    d1 = categories.category_table(con, Filters("2021-04", "2021-04", (D1,)))
+    d1 = categories.category_table(con, View.of(Filters("2021-04", "2021-04", (D1,))))
     assert dict(zip(d1["problem"], d1["volume"], strict=True)) == {
         "停车难": 5,
         "物业服务": 2,
         "噪声扰民": 1,
     }
-    housing = categories.category_table(con, Filters("2021-04", "2021-04", theme="住房"))
+    housing = categories.category_table(con, View.of(Filters("2021-04", "2021-04", theme="住房")))
     assert housing["problem"].tolist() == ["物业服务"]
-    scoped = categories.category_table(con, APRIL, scope=[D2])
+    scoped = categories.category_table(con, View.of(APRIL, scope=[D2]))
     assert scoped["volume"].sum() == 16 + 3 + 6 + 3
-    window = categories.category_table(con, Filters("2021-03", "2021-04")).set_index("problem")
+    window = categories.category_table(con, View.of(Filters("2021-03", "2021-04"))).set_index("problem")
     assert window.loc["停车难", ["volume", "previous_volume", "year_ago_volume"]].tolist() == [
         18,
         0,
         4,
     ]
-    assert categories.category_table(con, Filters("2019-01", "2019-01")).empty
+    assert categories.category_table(con, View.of(Filters("2019-01", "2019-01"))).empty
     with pytest.raises(FilterError):
-        categories.category_table(con, APRIL, measure="score")
+        categories.category_table(con, View.of(APRIL, measure="score"))
 
 
 def test_high_frequency_keeps_ties() -> None:
@@ -77,7 +77,7 @@ def test_high_frequency_keeps_ties() -> None:
 
 
 def test_category_matrix_by_district_and_share(con: duckdb.DuckDBPyConnection) -> None:
-    long = categories.category_matrix(con, APRIL, by="theme")
+    long = categories.category_matrix(con, View.of(APRIL), by="theme")
     pivot = categories.matrix_pivot(long)
     assert list(pivot.columns) == ["东城区", "西城区"]
     assert pivot.loc["交通"].tolist() == [5, 3]
@@ -92,12 +92,10 @@ def test_category_matrix_by_district_and_share(con: duckdb.DuckDBPyConnection) -
 
 
 def test_category_matrix_by_town_when_towns_are_chosen(con: duckdb.DuckDBPyConnection) -> None:
-    long = categories.category_matrix(
-        con, Filters("2021-04", "2021-04", towns=(T3, T5)), by="problem"
-    )
+    long = categories.category_matrix(con, View.of(Filters("2021-04", "2021-04", towns=(T3, T5))), by="problem")
     pivot = categories.matrix_pivot(long)
     assert list(pivot.columns) == ["丙街道", "戊街道"]
     assert pivot.loc["物业服务"].tolist() == [6, 10]
     with pytest.raises(FilterError, match="theme 或 problem"):
-        categories.category_matrix(con, APRIL, by="district")
+        categories.category_matrix(con, View.of(APRIL), by="district")
     assert categories.matrix_pivot(long.iloc[0:0]).empty

@@ -275,7 +275,7 @@ def test_exit_when_all_conditions_hold(base_gov: governance.Governance) -> None:
     assert a["entry_score"] == pytest.approx(0.85)
     assert a["latest_score"] == pytest.approx(0.85)
     row = check_row(base_gov, "A", "2020-04")
-    assert {c: row[c] for c, _, _ in governance.CONDITIONS} == dict.fromkeys(
+    assert {c: row[c] for c in governance.CONDITIONS} == dict.fromkeys(
         ["out_of_top", "volume_down", "rates_up", "out_of_low"], True
     )
     assert (row["months_out"], row["volume"], row["entry_volume"], row["score_rank"]) == (
@@ -312,7 +312,7 @@ def test_exit_blocked_by_one_condition(
     gov = governance.evaluate(make_panel(with_changes(BASE, volume_changes), scores), RULES)
     assert status_of(gov, "A")["2020-04"] == ("supervised_out", 1)
     row = check_row(gov, "A", "2020-04")
-    expected = {c: c != failing for c, _, _ in governance.CONDITIONS}
+    expected = {c: c != failing for c in governance.CONDITIONS}
     assert {c: row[c] for c in expected} == expected
     assert not row["all_met"]
 
@@ -526,7 +526,7 @@ def test_exit_rules_from_settings() -> None:
 def test_describe_shows_numbers_in_force() -> None:
     rules = ExitRules(top_n=10, months_out=3, volume_drop=0.25, score_margin=0.01, low_share=0.1)
     zh = rules.describe("zh")
-    assert list(zh) == [c for c, _, _ in governance.CONDITIONS]
+    assert list(zh) == [c for c in governance.CONDITIONS]
     assert "连续 3 个月" in zh["out_of_top"] and "前 10 名" in zh["out_of_top"]
     assert "25%" in zh["volume_down"]
     assert "+1.0 个百分点" in zh["rates_up"]

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from conftest import D1, D2, T1, T3, T5, TOWNS
 
-from heatmap.analysis import topics
+from heatmap.analysis import tasks, topics
 from heatmap.errors import FilterError, HeatmapError
-from heatmap.filters import Filters
+from heatmap.filters import Filters, View
 from heatmap.intake import store
 from heatmap.taxonomy import Problem, Taxonomy, load_taxonomy
 
@@ -207,13 +207,11 @@ def test_month_report_hand_counts(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_month_report_district_view_and_accepted(con: duckdb.DuckDBPyConnection) -> None:
-    d1 = topics.month_report(
-        con, "2021-04", taxonomy=HAND_TAXONOMY, filters=Filters("2021-04", "2021-04", (D1,))
-    )
+    d1 = topics.month_report(con, "2021-04", taxonomy=HAND_TAXONOMY, view=View.of(Filters("2021-04", "2021-04", (D1,))))
     assert (d1["total"], d1["fell"], d1["fell_over_10pct"]) == (4, 2, 2)
-    scoped = topics.month_report(con, "2021-04", taxonomy=HAND_TAXONOMY, scope=[D2])
+    scoped = topics.month_report(con, "2021-04", taxonomy=HAND_TAXONOMY, view=View.of(Filters("2021-04", "2021-04"), scope=[D2]))
     assert scoped["table"].set_index("problem")["volume"]["停车难"] == 3
-    accepted = topics.month_report(con, "2021-04", taxonomy=HAND_TAXONOMY, measure="accepted")
+    accepted = topics.month_report(con, "2021-04", taxonomy=HAND_TAXONOMY, view=View.of(Filters("2021-04", "2021-04"), measure="accepted"))
     assert accepted["table"].set_index("problem")["volume"]["停车难"] == 10  # 8 dispatched + 2
 
 
@@ -223,7 +221,7 @@ def test_month_report_errors(con: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(FilterError, match="YYYY-MM"):
         topics.month_report(con, "2021-4", taxonomy=HAND_TAXONOMY)
     with pytest.raises(FilterError, match="dispatched 或 accepted"):
-        topics.month_report(con, "2021-04", taxonomy=HAND_TAXONOMY, measure="volume")
+        topics.month_report(con, "2021-04", taxonomy=HAND_TAXONOMY, view=View.of(Filters("2021-04", "2021-04"), measure="volume"))
 
 
 def test_fell_summary_threshold_is_strict() -> None:
@@ -252,9 +250,7 @@ def test_summary_sentence(lang: str, expected: str) -> None:
 def test_trend_frame_zero_fills(con: duckdb.DuckDBPyConnection) -> None:
     listed = topics.listed_problems(HAND_TAXONOMY, 2021)
     months = ["2021-02", "2021-03", "2021-04"]
-    city = topics.volumes(
-        con, Filters("2021-04", "2021-04"), months=months, problems=listed["problem"].tolist()
-    )
+    city = topics.volumes(con, View.of(Filters("2021-04", "2021-04")), months=months, problems=listed["problem"].tolist())
     trend = topics.trend_frame(city, listed, months)
     assert len(trend) == 4 * 3
     kids = trend[trend["problem"] == "普惠幼儿园入园"]
@@ -268,17 +264,17 @@ def test_trend_frame_zero_fills(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_carriers_town_and_district(con: duckdb.DuckDBPyConnection) -> None:
     april = Filters("2021-04", "2021-04")
-    towns = topics.carriers(con, april, problems=["物业服务", "停车难"], level="town", n=2)
+    towns = topics.carriers(con, View.of(april), problems=["物业服务", "停车难"], level="town", n=2)
     service = towns[towns["problem"] == "物业服务"]
     assert service["town_name"].tolist() == ["戊街道", "丙街道"]  # 10, 6 of 18
     assert service["share"].tolist() == pytest.approx([10 / 18, 6 / 18])
-    districts = topics.carriers(con, april, problems=["停车难"], level="district")
+    districts = topics.carriers(con, View.of(april), problems=["停车难"], level="district")
     assert districts[["district_name", "volume", "rank"]].values.tolist() == [
         ["东城区", 5, 1],
         ["西城区", 3, 2],
     ]
     with pytest.raises(FilterError, match="town 或 district"):
-        topics.carriers(con, april, problems=["停车难"], level="city")
+        topics.carriers(con, View.of(april), problems=["停车难"], level="city")
 
 
 def test_top_carriers_ties_share_rank() -> None:
@@ -386,16 +382,11 @@ def test_spike_rule_validation_and_text() -> None:
 
 
 def test_spike_alerts_need_history(con: duckdb.DuckDBPyConnection) -> None:
-    alerts = topics.spike_alerts(con, Filters("2021-04", "2021-04"), month="2021-04")
+    alerts = topics.spike_alerts(con, View.of(Filters("2021-04", "2021-04")), month="2021-04")
     assert alerts.empty  # the store has 2020-04, 2021-03, 2021-04 only
     assert not topics.has_history(con, "2021-04", 6)
     assert topics.has_history(con, "2021-04", 1)
-    short = topics.spike_alerts(
-        con,
-        Filters("2021-04", "2021-04"),
-        month="2021-04",
-        rule=topics.SpikeRule(min_volume=2, factor=1.5, window=1),
-    )
+    short = topics.spike_alerts(con, View.of(Filters("2021-04", "2021-04")), month="2021-04", rule=topics.SpikeRule(min_volume=2, factor=1.5, window=1))
     # 1-month history: line max(2, 1.5 × March). 物业服务 at 丙 6 ≥ 7.5? no; 拖欠工资 at 丙 6 ≥ 6: yes;
     # 普惠幼儿园入园 at 戊 3 ≥ 2 (March 0): yes; 停车难 at 甲 5 ≥ 9? no.
     assert sorted(zip(short["town_name"], short["problem"], strict=True)) == [
@@ -412,7 +403,7 @@ def _tasks(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
 
 
 def test_task_progress_per_problem_and_total() -> None:
-    tasks = _tasks(
+    listed = _tasks(
         [
             ("停车难", "t1", "2021-03", "2021-02"),
             ("停车难", "t2", "2021-05", "2021-06"),  # done after the month: open in May
@@ -422,7 +413,7 @@ def test_task_progress_per_problem_and_total() -> None:
             ("物业服务", "t6", "2021-09", "2021-04"),  # done early: counts as done, not as due
         ]
     )
-    progress = topics.task_progress(tasks, "2021-05").set_index("problem")
+    progress = tasks.task_progress(listed, "2021-05").set_index("problem")
     counts = ["tasks", "planned", "done", "overdue"]
     assert progress.loc["停车难", counts].tolist() == [3, 2, 1, 1]
     assert progress.loc["物业服务", counts].tolist() == [3, 2, 2, 1]
@@ -434,8 +425,8 @@ def test_task_progress_per_problem_and_total() -> None:
 
 def test_task_progress_reproduces_the_reported_figure() -> None:
     rows = [("p", f"t{i}", "2021-11", "2021-11" if i < 570 else "") for i in range(603)]
-    progress = topics.task_progress(_tasks(rows), "2021-11")
-    sentence = topics.progress_sentence(progress, "2021-11")
+    progress = tasks.task_progress(_tasks(rows), "2021-11")
+    sentence = tasks.progress_sentence(progress, "2021-11")
     assert sentence.startswith("截至 2021-11，已完成 570 项，共 603 项（94.53%）")
     # the seeds print 94.52 %: 570 / 603 = 0.945273…, truncated there and rounded here
     assert progress.iloc[-1]["share"] == pytest.approx(570 / 603)
@@ -443,10 +434,10 @@ def test_task_progress_reproduces_the_reported_figure() -> None:
 
 def test_read_tasks_accepts_chinese_headers_gbk_and_date_forms() -> None:
     text = "问题,任务,计划完成月份,完成月份\n停车难,新增车位,2021/5,2021年4月\n停车难,错时共享,2021-06-30,\n"
-    tasks = topics.read_tasks(text.encode("gb18030"))
-    assert tasks["due_month"].tolist() == ["2021-05", "2021-06"]
-    assert tasks["done_month"].tolist()[0] == "2021-04"
-    assert tasks["done_month"].isna().tolist() == [False, True]
+    read = tasks.read_tasks(text.encode("gb18030"))
+    assert read["due_month"].tolist() == ["2021-05", "2021-06"]
+    assert read["done_month"].tolist()[0] == "2021-04"
+    assert read["done_month"].isna().tolist() == [False, True]
 
 
 @pytest.mark.parametrize(
@@ -471,7 +462,7 @@ def test_read_tasks_accepts_chinese_headers_gbk_and_date_forms() -> None:
 )
 def test_read_tasks_errors_name_the_problem(csv: str, message: str) -> None:
     with pytest.raises(HeatmapError, match=message):
-        topics.read_tasks(csv.encode("utf-8"))
+        tasks.read_tasks(csv.encode("utf-8"))
 
 
 # ----------------------------------------------------------------------------- command line

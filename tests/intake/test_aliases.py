@@ -9,7 +9,7 @@ import pytest
 
 from heatmap.analysis import queries
 from heatmap.errors import HeatmapError
-from heatmap.filters import Filters
+from heatmap.filters import Filters, View
 from heatmap.intake import store
 from heatmap.intake.aliases import add_alias, list_aliases, unresolved_names
 from heatmap.intake.loading import ingest_into
@@ -56,7 +56,7 @@ def test_alias_attributes_store_records_and_later_imports(db: Path, tmp_path: Pa
     got = dict(con.execute("SELECT record_id, assign_method FROM records").fetchall())
     # A3's address names 五道口 too: an administrator's alias counts in addresses (3+ characters)
     assert got == {"A1": "alias", "A2": "alias", "A3": "alias", "A4": "name"}
-    volume = queries.town_measures(con, Filters("2021-05", "2021-05")).set_index("town_code")
+    volume = queries.town_measures(con, View.of(Filters("2021-05", "2021-05"))).set_index("town_code")
     assert volume.loc["110108010", "volume"] == 4  # aggregates rebuilt
     aliases = list_aliases(con)
     assert aliases[["alias", "town_code", "town_name", "added_by"]].values.tolist() == [

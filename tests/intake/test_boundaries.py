@@ -17,7 +17,7 @@ from heatmap import paths
 from heatmap.analysis import queries
 from heatmap.analysis.activation import activate
 from heatmap.errors import BoundaryError
-from heatmap.filters import Filters
+from heatmap.filters import Filters, View
 from heatmap.geo.coords import from_wgs84
 from heatmap.geo.geography import load_boundary_set
 from heatmap.intake import store
@@ -188,7 +188,7 @@ def test_partial_set_activates_as_an_overlay(tmp_path: Path, installed_set: str)
     assert towns["A001"] == "学院路街道"  # 海淀 keeps its town
     after = dict(con.execute("SELECT record_id, town_code FROM records").fetchall())
     assert after == before  # every record of this file keeps its town
-    ranked = queries.town_measures(con, Filters("2021-05", "2021-05"))
+    ranked = queries.town_measures(con, View.of(Filters("2021-05", "2021-05")))
     assert len(ranked) == 331 and ranked.iloc[0]["town_name"] == "学院路街道"
     con.close()
     try:
@@ -354,7 +354,9 @@ def test_split_and_merge_hand_records_to_successors(tmp_path: Path) -> None:
         ("110108010", "110108098", 1)
     ]
     # three towns, all in the top ten: 010's spell is gone, its successors' spells appear
-    assert sorted((c["town_code"], c["entry_month"], c["effect"]) for c in result["ledger_changes"]) == [
+    assert sorted(
+        (c["town_code"], c["entry_month"], c["effect"]) for c in result["ledger_changes"]
+    ) == [
         ("110108010", "2020-06", "removed"),
         ("110108098", "2020-06", "added"),
         ("110108099", "2020-06", "added"),
@@ -448,7 +450,9 @@ def test_gbk_shapefile_without_cpg_is_read_in_chinese(tmp_path: Path, out_dir: P
 
 
 @pytest.mark.parametrize("epsg", [4548, 4527])
-def test_projected_shapefile_without_prj_is_placed(tmp_path: Path, out_dir: Path, epsg: int) -> None:
+def test_projected_shapefile_without_prj_is_placed(
+    tmp_path: Path, out_dir: Path, epsg: int
+) -> None:
     """A district office's Gauss–Krüger layer shipped without its .prj: the projection is inferred."""
     import zipfile
 
@@ -469,7 +473,9 @@ def test_projected_shapefile_without_prj_is_placed(tmp_path: Path, out_dir: Path
 
 @pytest.mark.filterwarnings("ignore:'crs' was not provided")  # the fixture is written without one
 def test_unplaceable_projection_is_refused(tmp_path: Path, out_dir: Path) -> None:
-    frame = gpd.GeoDataFrame({"name": ["学院路街道"]}, geometry=[shapely.box(1e6, 1e6, 1e6 + 500, 1e6 + 500)])
+    frame = gpd.GeoDataFrame(
+        {"name": ["学院路街道"]}, geometry=[shapely.box(1e6, 1e6, 1e6 + 500, 1e6 + 500)]
+    )
     path = tmp_path / "far.geojson"
     frame.to_file(path, driver="GeoJSON")
     with pytest.raises(BoundaryError, match="没有坐标系信息.*投影坐标"):

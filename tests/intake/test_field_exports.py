@@ -18,16 +18,30 @@ import pytest
 
 from heatmap.analysis import queries
 from heatmap.errors import CoordinateSystemError, HeatmapError
-from heatmap.filters import Filters
+from heatmap.filters import Filters, View
 from heatmap.geo.geography import load_boundary_set
 from heatmap.intake import store
 from heatmap.intake.ingest import ImportOptions
 from heatmap.intake.loading import ingest_into
 
-HEADER = ["工单编号", "受理时间", "所属区", "街乡镇", "详细地址", "经度", "纬度", "是否派单", "来电号码"]
+HEADER = [
+    "工单编号",
+    "受理时间",
+    "所属区",
+    "街乡镇",
+    "详细地址",
+    "经度",
+    "纬度",
+    "是否派单",
+    "来电号码",
+]
 # (code, district, forms a real export writes for the town); volume = 30 - 2 * position
 TOWNS = [
-    ("110107001", "石景山区", ["八宝山街道办事处", "八宝山", "石景山区八宝山街道", "八 宝 山 街 道"]),
+    (
+        "110107001",
+        "石景山区",
+        ["八宝山街道办事处", "八宝山", "石景山区八宝山街道", "八 宝 山 街 道"],
+    ),
     ("110118001", "密云区", ["鼓楼街道", "鼓楼街道办事处", "北京市密云区鼓楼街道", "鼓楼"]),
     ("110108024", "海淀区", ["东升镇", "东升地区", "东升乡人民政府", "东升地区办事处"]),
     ("110105015", "朝阳区", ["八里庄街道", "八里庄", "朝阳区八里庄街道办事处", "八里庄街道"]),
@@ -97,7 +111,7 @@ def _seats() -> dict[str, tuple[str, str]]:
 def _volumes(db: Path) -> dict[str, int]:
     con = store.connect(db, read_only=True)
     try:
-        m = queries.town_measures(con, Filters("2021-05", "2021-05"))
+        m = queries.town_measures(con, View.of(Filters("2021-05", "2021-05")))
     finally:
         con.close()
     m = m[m["volume"] > 0]
@@ -114,7 +128,7 @@ def test_gbk_export_every_form_lands_on_its_town(tmp_path: Path) -> None:
     assert report["unmatched"] == len(UNCOUNTED)
     assert report["ambiguous"] == 1
     con = store.connect(db, read_only=True)
-    ranked = queries.town_measures(con, Filters("2021-05", "2021-05"))
+    ranked = queries.town_measures(con, View.of(Filters("2021-05", "2021-05")))
     notes = dict(con.execute("SELECT town_raw, assign_note FROM records WHERE town_code IS NULL "
                              "AND town_raw IS NOT NULL").fetchall())  # fmt: skip
     con.close()
@@ -219,7 +233,9 @@ def test_projected_coordinates_need_a_declaration_then_import(
     frame = pd.read_csv(export, encoding="gbk", dtype=str, keep_default_na=False)
     located = frame["经度"] != ""
     to_proj = Transformer.from_crs(4326, epsg, always_xy=True)
-    x, y = to_proj.transform(frame.loc[located, "经度"].astype(float), frame.loc[located, "纬度"].astype(float))
+    x, y = to_proj.transform(
+        frame.loc[located, "经度"].astype(float), frame.loc[located, "纬度"].astype(float)
+    )
     frame.loc[located, "经度"] = [f"{v:.2f}" for v in x]
     frame.loc[located, "纬度"] = [f"{v:.2f}" for v in y]
     projected = tmp_path / "projected.csv"

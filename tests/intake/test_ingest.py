@@ -12,9 +12,10 @@ import pytest
 
 from heatmap.analysis import queries
 from heatmap.errors import HeatmapError, StoreError
-from heatmap.filters import Filters
+from heatmap.filters import Filters, View
 from heatmap.intake import store
-from heatmap.intake.ingest import (
+from heatmap.intake.loading import ingest_into
+from heatmap.intake.parse import (
     ImportOptions,
     load_mapping,
     mask_personal,
@@ -22,7 +23,6 @@ from heatmap.intake.ingest import (
     parse_flags,
     parse_times,
 )
-from heatmap.intake.loading import ingest_into
 
 DATA = Path(__file__).parents[1] / "data"
 GBK = DATA / "export_gbk.csv"
@@ -177,7 +177,7 @@ def test_rankings_follow_the_import(tmp_path: Path) -> None:
     db = tmp_path / "real.duckdb"
     ingest_into(db, [GBK])
     con = store.connect(db, read_only=True)
-    m = queries.town_measures(con, Filters("2021-05", "2021-05"))
+    m = queries.town_measures(con, View.of(Filters("2021-05", "2021-05")))
     con.close()
     top = m.iloc[0]
     assert (top["town_name"], top["volume"], top["rank"]) == (

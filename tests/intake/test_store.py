@@ -87,7 +87,9 @@ def test_version_2_store_is_migrated_with_its_records(tmp_path: Path) -> None:
     con.close()
     reader = store.connect(path, read_only=True)
     assert store.get_meta(reader)["schema_version"] == store.SCHEMA_VERSION
-    rows = reader.execute("SELECT record_id, town_code, town_raw, district_raw FROM records").fetchall()
+    rows = reader.execute(
+        "SELECT record_id, town_code, town_raw, district_raw FROM records"
+    ).fetchall()
     assert rows == [("A1", "110108001", None, None)]
     assert "aliases" in _tables(reader)
     reader.close()

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 from heatmap.analysis import governance, queries
 from heatmap.errors import FilterError, HeatmapError
-from heatmap.i18n import TEXT
+from heatmap.i18n import TEXT, t
 from heatmap.intake import store
 from heatmap.intake.demo import build_demo
 from heatmap.output import briefing
@@ -177,7 +177,8 @@ def test_font_has_a_glyph_for_every_character_the_briefing_writes(brief_db: Path
     finally:
         con.close()
     texts = [zh for key, (zh, _) in TEXT.items() if key.startswith(("brief_", "col_", "measure_"))]
-    texts += [zh for _, zh, _ in governance.CONDITIONS] + [zh for _, zh, _ in governance.STATUSES]
+    texts += [t(f"cond_{k}") for k in governance.CONDITIONS]
+    texts += [t(f"status_{k}") for k in governance.STATUSES]
     texts += list(towns["town_name"]) + list(towns["district_name"])
     texts += ["示意边界（非官方）", "演示数据（合成）", "≤–−—×％%（）：｜、，"]
     missing = sorted({ch for text in texts for ch in text if ch.strip() and ord(ch) not in cmap})

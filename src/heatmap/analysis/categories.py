@@ -7,8 +7,9 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
+from heatmap.analysis import queries
 from heatmap.errors import FilterError
-from heatmap.filters import Filters, where_clause
+from heatmap.filters import View
 from heatmap.measures import change, rank_by
 
 _TABLE_COLUMNS = [
@@ -17,23 +18,16 @@ _TABLE_COLUMNS = [
 ]  # fmt: skip
 
 
-def category_table(
-    con: duckdb.DuckDBPyConnection,
-    filters: Filters,
-    *,
-    measure: str = "dispatched",
-    scope: Sequence[str] | None = None,
-) -> pd.DataFrame:
+def category_table(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     """One row per theme × problem of the view (its months, districts, towns, theme, problem).
 
     Volume over the window, the equally long window before (环比) and a year before (同比), share
     of the view's volume, and the rank by volume now and before. Problems with no volume in any of
     the three windows are left out.
     """
-    _check_measure(measure)
-    now = _sums(con, filters, measure, scope)
-    before = _sums(con, filters.previous(), measure, scope)
-    year_ago = _sums(con, filters.year_before(), measure, scope)
+    now, before, year_ago = (
+        _problem_volumes(con, window) for window in (view, view.previous(), view.year_before())
+    )
     return combine(now, before, year_ago)
 
 
@@ -67,28 +61,19 @@ def high_frequency(table: pd.DataFrame, *, n: int = 10) -> pd.DataFrame:
 
 
 def category_matrix(
-    con: duckdb.DuckDBPyConnection,
-    filters: Filters,
-    *,
-    by: str = "theme",
-    measure: str = "dispatched",
-    scope: Sequence[str] | None = None,
+    con: duckdb.DuckDBPyConnection, view: View, *, by: str = "theme"
 ) -> pd.DataFrame:
     """Volume per category (theme or problem) × district of the view — or × town when the view
     names towns. Long form: category, unit_code, unit_name, volume (only volumes above 0)."""
-    _check_measure(measure)
     if by not in ("theme", "problem"):
         raise FilterError(f"by 应为 theme 或 problem，收到 {by!r}")
-    unit = "town" if filters.towns else "district"
+    unit = "town" if view.towns else "district"
     key = f"{unit}_code"
-    where, params = where_clause(filters, scope=scope)
-    frame = con.execute(
-        f"""SELECT {by} AS category, {key} AS unit_code, sum({measure}) AS volume
-        FROM agg_town_month {where} AND {key} IS NOT NULL AND {by} IS NOT NULL
-        GROUP BY ALL HAVING sum({measure}) > 0""",
-        params,
-    ).df()
-    names = con.execute(f"SELECT DISTINCT {key}, {unit}_name FROM towns").df()
+    frame = queries.sums(con, view, by=[by, key], positive=True)
+    frame = frame.rename(columns={by: "category", key: "unit_code"})[
+        ["category", "unit_code", "volume"]
+    ]
+    names = queries.names(con, unit)[[key, f"{unit}_name"]]
     names.columns = ["unit_code", "unit_name"]
     frame = frame.merge(names, on="unit_code", how="left")
     frame["unit_name"] = frame["unit_name"].fillna(frame["unit_code"])
@@ -119,19 +104,6 @@ def matrix_pivot(
     return pivot
 
 
-def _sums(
-    con: duckdb.DuckDBPyConnection, filters: Filters, measure: str, scope: Sequence[str] | None
-) -> pd.DataFrame:
-    where, params = where_clause(filters, scope=scope)
-    frame = con.execute(
-        f"""SELECT theme, problem, sum({measure}) AS volume FROM agg_town_month {where}
-        AND problem IS NOT NULL GROUP BY ALL HAVING sum({measure}) > 0""",
-        params,
-    ).df()
-    frame["volume"] = frame["volume"].astype("int64")
-    return frame
-
-
-def _check_measure(measure: str) -> None:
-    if measure not in ("dispatched", "accepted"):
-        raise FilterError(f"接诉量口径应为 dispatched 或 accepted，收到 {measure!r}")
+def _problem_volumes(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+    frame = queries.sums(con, view, by=["theme", "problem"], positive=True)
+    return frame[["theme", "problem", "volume"]]

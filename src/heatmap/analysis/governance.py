@@ -16,24 +16,15 @@ import numpy as np
 import pandas as pd
 
 from heatmap.errors import HeatmapError
+from heatmap.i18n import t
 
-#: Exit conditions in the order they are shown: key, Chinese label, English label.
-CONDITIONS: tuple[tuple[str, str, str], ...] = (
-    ("out_of_top", "退出前十", "Out of the top ten"),
-    ("volume_down", "降量", "Volume down"),
-    ("rates_up", "提率", "Rates up"),
-    ("out_of_low", "脱低", "Out of the low group"),
-)
+#: Exit conditions in the order they are shown (labels: ``cond_<key>`` in the catalogue).
+CONDITIONS: tuple[str, ...] = ("out_of_top", "volume_down", "rates_up", "out_of_low")
 
-#: Status of a town in a month: key, Chinese label, English label.
-STATUSES: tuple[tuple[str, str, str], ...] = (
-    ("new", "新进入", "New"),
-    ("continuing", "持续在榜", "Continuing"),
-    ("re_entered", "再次进入", "Re-entered"),
-    ("supervised_out", "督导中（已出前十）", "Supervised, out of top ten"),
-    ("exited", "本月摘帽", "Exited this month"),
-    ("released", "已摘帽", "Exited earlier"),
-)
+#: Status of a town in a month (labels: ``status_<key>`` in the catalogue).
+STATUSES: tuple[str, ...] = (
+    "new", "continuing", "re_entered", "supervised_out", "exited", "released",
+)  # fmt: skip
 SUPERVISED = ("new", "continuing", "re_entered", "supervised_out")
 
 
@@ -88,20 +79,12 @@ class ExitRules:
         return cls(**kwargs)
 
     def describe(self, lang: str = "zh") -> dict[str, str]:
-        """Each condition's rule in words, with the values in force."""
-        if lang == "en":
-            return {
-                "out_of_top": f"out of the top {self.top_n} for {self.months_out} consecutive months",
-                "volume_down": f"volume at least {self.volume_drop:.0%} below the entry month",
-                "rates_up": f"composite score ≥ city score {self.score_margin * 100:+.1f} pt",
-                "out_of_low": f"composite-score rank not in the worst {self.low_share:.0%} of towns",
-            }
-        return {
-            "out_of_top": f"连续 {self.months_out} 个月不在接诉量前 {self.top_n} 名",
-            "volume_down": f"接诉量较入选当月下降至少 {self.volume_drop:.0%}",
-            "rates_up": f"综合得分不低于全市综合得分 {self.score_margin * 100:+.1f} 个百分点",
-            "out_of_low": f"综合得分排名不在全市后 {self.low_share:.0%}",
-        }
+        """Each condition's rule in words (``rule_<key>`` in the catalogue), with the values in force."""
+        values = {
+            "top_n": self.top_n, "months_out": self.months_out, "drop": f"{self.volume_drop:.0%}",
+            "margin": f"{self.score_margin * 100:+.1f}", "share": f"{self.low_share:.0%}",
+        }  # fmt: skip
+        return {key: t(f"rule_{key}", lang, **values) for key in CONDITIONS}
 
 
 @dataclass(frozen=True)
@@ -134,7 +117,9 @@ def evaluate(panel: pd.DataFrame, rules: ExitRules | None = None) -> Governance:
     frame = panel[panel["month"] >= rules.start_month].sort_values(["town_code", "month"])
     months = sorted(frame["month"].unique())
     # only towns that ever enter the top N can have a spell: walk those alone (identical result)
-    entered = frame.loc[(frame["volume"] > 0) & (frame["rank"] <= rules.top_n), "town_code"].unique()
+    entered = frame.loc[
+        (frame["volume"] > 0) & (frame["rank"] <= rules.top_n), "town_code"
+    ].unique()
     frame = frame[frame["town_code"].isin(entered)]
     spells: list[dict[str, Any]] = []
     status_rows: list[tuple[str, str, str, int]] = []
@@ -187,7 +172,7 @@ _LEDGER_COLUMNS = [
 _CHECK_COLUMNS = [
     "month", "town_code", "spell", "in_top", "months_out", "rank", "volume", "entry_volume", "score",
     "city_score", "score_rank", "n_towns", "resolution_rate", "satisfaction_rate",
-    *[c for c, _, _ in CONDITIONS], "all_met",
+    *CONDITIONS, "all_met",
 ]  # fmt: skip
 
 

@@ -1,26 +1,40 @@
-"""Read-only queries the pages use: they read the monthly aggregates, never the raw records.
+"""The one read side: every read over the monthly aggregates goes through this module.
 
-Every function takes the connection first and an optional ``scope`` (district codes the user may
-see), so access rules can be enforced on the server.
+Pages, the briefing, 每月一题, categories, the CLI and the benchmark read the store here, never
+the raw records. A read takes the connection and a :class:`~heatmap.filters.View` (the months,
+districts, towns, theme, problem, volume basis and the user's scope), so access rules hold on the
+server: :func:`sums` applies the view's scope to every query it writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import duckdb
 import pandas as pd
 
 from heatmap.errors import FilterError
-from heatmap.filters import Choices, Filters, where_clause
+from heatmap.filters import Choices, Filters, View, check_basis, where_clause
 from heatmap.geo.cells import cell_hex, coarsen
-from heatmap.measures import add_rates, change, composite_score, per_10k, rank_by
-
-_SUMS = (
-    "sum(accepted) AS accepted, sum(dispatched) AS dispatched, sum(responded) AS responded, "
-    "sum(evaluated) AS evaluated, sum(resolved) AS resolved, sum(satisfied) AS satisfied"
+from heatmap.measures import (
+    COUNT_COLUMNS,
+    RATES,
+    add_rates,
+    change,
+    composite_score,
+    per_10k,
+    rank_by,
 )
-_COUNT_COLUMNS = ["accepted", "dispatched", "responded", "evaluated", "resolved", "satisfied"]
+
+_SUMS = ", ".join(f"sum({c}) AS {c}" for c in COUNT_COLUMNS)
+_COUNT_COLUMNS = list(COUNT_COLUMNS)
+#: The columns a level groups by (None = the whole view).
+LEVEL_KEYS: dict[str, tuple[str, ...]] = {
+    "city": (),
+    "district": ("district_code",),
+    "town": ("district_code", "town_code"),
+}
 
 
 def available_months(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -29,6 +43,78 @@ def available_months(con: duckdb.DuckDBPyConnection) -> list[str]:
         "SELECT DISTINCT strftime(month, '%Y-%m') FROM agg_town_month ORDER BY 1"
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def require_month(con: duckdb.DuckDBPyConnection, month: str) -> list[str]:
+    """The store's months, after checking that ``month`` is one of them (a clear error if not)."""
+    Filters(month, month)  # checks the YYYY-MM form
+    months = available_months(con)
+    if not months:
+        raise FilterError("数据库中没有数据 (empty store); build the demo or import exports first")
+    if month not in months:
+        raise FilterError(
+            f"月份 {month} 不在数据中；可用 {months[0]} 至 {months[-1]} (month not in store)"
+        )
+    return months
+
+
+def has_months(con: duckdb.DuckDBPyConnection, months: Sequence[str]) -> bool:
+    """Whether the store holds every one of ``months``."""
+    available = set(available_months(con))
+    return all(m in available for m in months)
+
+
+def sums(
+    con: duckdb.DuckDBPyConnection,
+    view: View,
+    *,
+    by: Sequence[str] = (),
+    months: Sequence[str] | None = None,
+    problems: Sequence[str] | None = None,
+    geography: bool = True,
+    topic: bool = True,
+    scoped: bool = True,
+    positive: bool = False,
+) -> pd.DataFrame:
+    """The aggregate counts of the view grouped ``by`` columns, plus ``volume`` (the view's basis).
+
+    ``by`` may name month (returned as 'YYYY-MM'), district_code, town_code, theme, problem; rows
+    with no value in a key column (records without a town, without a problem) are left out of a
+    grouping by that column. ``months`` overrides the view's months, ``problems`` limits the
+    problems, ``geography``/``topic``/``scoped`` leave out the view's district and town filters,
+    its theme and problem, or its scope (see :func:`~heatmap.filters.where_clause`), and
+    ``positive`` keeps only groups with a volume above 0.
+    """
+    unknown = [
+        c for c in by if c not in ("month", "district_code", "town_code", "theme", "problem")
+    ]
+    if unknown:
+        raise FilterError(f"无法按 {unknown} 汇总 (cannot group by {unknown})")
+    where, params = where_clause(
+        view, months=months, geography=geography, topic=topic, scoped=scoped
+    )
+    if problems is not None:
+        where += " AND problem IN (" + (", ".join("?" for _ in problems) or "NULL") + ")"
+        params += list(problems)
+    where += "".join(f" AND {c} IS NOT NULL" for c in by if c != "month")
+    keys = ["strftime(month, '%Y-%m') AS month" if c == "month" else c for c in by]
+    having = f" HAVING sum({view.measure}) > 0" if positive else ""
+    group = f" GROUP BY ALL{having} ORDER BY ALL" if by else having
+    frame = con.execute(
+        f"SELECT {', '.join([*keys, _SUMS])} FROM agg_town_month {where}{group}", params
+    ).df()
+    frame[_COUNT_COLUMNS] = frame[_COUNT_COLUMNS].fillna(0).astype("int64")
+    frame["volume"] = frame[view.measure]
+    return frame
+
+
+def names(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
+    """Codes and names of the towns (with their district name) or of the districts."""
+    if level == "town":
+        return con.execute("SELECT town_code, town_name, district_name FROM towns").df()
+    if level == "district":
+        return con.execute("SELECT DISTINCT district_code, district_name FROM towns").df()
+    raise FilterError(f"level 应为 town 或 district，收到 {level!r}")
 
 
 def towns(con: duckdb.DuckDBPyConnection, *, scope: Sequence[str] | None = None) -> pd.DataFrame:
@@ -73,94 +159,65 @@ def choices(con: duckdb.DuckDBPyConnection, *, scope: Sequence[str] | None = Non
     )
 
 
-def town_measures(
-    con: duckdb.DuckDBPyConnection,
-    filters: Filters,
-    *,
-    measure: str = "dispatched",
-    scope: Sequence[str] | None = None,
-) -> pd.DataFrame:
+def town_measures(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     """One row per town of the view: volume, previous-window volume, 环比, rates, city-wide rank.
 
     The rank is among all towns of the city (a district official sees where their towns stand among
-    all), computed on the theme/problem filter; rows are then limited to the view and ``scope``.
+    all), computed on the theme/problem filter; rows are then limited to the view and its scope.
     """
-    _check_measure(measure)
     ref = towns(con)
-    now = _town_sums(con, filters)
-    before = _town_sums(con, filters.previous())
+    now = sums(con, view, by=["town_code"], geography=False, scoped=False)
+    before = sums(con, view.previous(), by=["town_code"], geography=False, scoped=False)
     frame = ref.merge(now, on="town_code", how="left")
     frame[_COUNT_COLUMNS] = frame[_COUNT_COLUMNS].fillna(0).astype("int64")
-    frame["volume"] = frame[measure]
+    frame["volume"] = frame[view.measure]
     frame["previous_volume"] = (
-        frame["town_code"].map(before.set_index("town_code")[measure]).fillna(0).astype("int64")
+        frame["town_code"].map(before.set_index("town_code")["volume"]).fillna(0).astype("int64")
     )
     frame["mom"] = change(frame["volume"], frame["previous_volume"])
     frame["rank"] = rank_by(frame["volume"])
     frame["previous_rank"] = rank_by(frame["previous_volume"])
     frame["per_10k"] = per_10k(frame["volume"], frame["population"])
     frame = add_rates(frame)
-    keep = _in_view(frame, filters, scope)
+    keep = _in_view(frame, view)
     return frame[keep].sort_values(["rank", "town_code"]).reset_index(drop=True)
 
 
-def _town_sums(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
-    where, params = where_clause(filters, geography=False)
-    return con.execute(
-        f"SELECT town_code, {_SUMS} FROM agg_town_month {where} AND town_code IS NOT NULL GROUP BY town_code",
-        params,
-    ).df()
-
-
-def _in_view(frame: pd.DataFrame, filters: Filters, scope: Sequence[str] | None) -> pd.Series:
+def _in_view(frame: pd.DataFrame, view: View) -> pd.Series:
     keep = pd.Series(True, index=frame.index)
-    if scope is not None:
-        keep &= frame["district_code"].isin(scope)
-    if filters.districts:
-        keep &= frame["district_code"].isin(filters.districts)
-    if filters.towns:
-        keep &= frame["town_code"].isin(filters.towns)
+    if view.scope is not None:
+        keep &= frame["district_code"].isin(view.scope)
+    if view.districts:
+        keep &= frame["district_code"].isin(view.districts)
+    if view.towns:
+        keep &= frame["town_code"].isin(view.towns)
     return keep
 
 
-def summary(
-    con: duckdb.DuckDBPyConnection,
-    filters: Filters,
-    *,
-    measure: str = "dispatched",
-    scope: Sequence[str] | None = None,
-) -> dict[str, float | int | None]:
-    """Totals of the view: volume, previous volume, 环比, the three rates, records without town."""
-    _check_measure(measure)
+def summary(con: duckdb.DuckDBPyConnection, view: View) -> dict[str, float | int | None]:
+    """Totals of the view: volume, previous volume, 环比, the rates, records without town."""
     out: dict[str, float | int | None] = {}
-    for key, window in (("", filters), ("previous_", filters.previous())):
-        where, params = where_clause(window, scope=scope)
-        row = con.execute(f"SELECT {_SUMS} FROM agg_town_month {where}", params).df().fillna(0)
-        rated = add_rates(row.astype("int64")).iloc[0]
-        out[f"{key}volume"] = int(rated[measure])
-        for rate in ("response_rate", "resolution_rate", "satisfaction_rate"):
+    for key, window in (("", view), ("previous_", view.previous())):
+        rated = add_rates(sums(con, window)).iloc[0]
+        out[f"{key}volume"] = int(rated["volume"])
+        for rate in RATES:
             out[f"{key}{rate}"] = None if pd.isna(rated[rate]) else float(rated[rate])
     prev = out["previous_volume"] or 0
     out["mom"] = (int(out["volume"] or 0) - prev) / prev if prev else None
-    where, params = where_clause(filters, scope=scope)
+    where, params = where_clause(view)
     missing = con.execute(
-        f"SELECT sum({measure}) FROM agg_town_month {where} AND town_code IS NULL", params
+        f"SELECT sum({view.measure}) FROM agg_town_month {where} AND town_code IS NULL", params
     ).fetchall()[0]
     out["unassigned"] = int(missing[0] or 0) if missing else 0
     return out
 
 
 def density(
-    con: duckdb.DuckDBPyConnection,
-    filters: Filters,
-    *,
-    measure: str = "dispatched",
-    resolution: int | None = None,
-    scope: Sequence[str] | None = None,
+    con: duckdb.DuckDBPyConnection, view: View, *, resolution: int | None = None
 ) -> pd.DataFrame:
     """Volume per H3 cell of the view (hex id string, volume); cells coarsened to ``resolution``."""
-    _check_measure(measure)
-    where, params = where_clause(filters, scope=scope)
+    where, params = where_clause(view)
+    measure = view.measure
     frame = con.execute(
         f"SELECT h3, sum({measure}) AS volume FROM agg_cell_month {where} GROUP BY h3 HAVING sum({measure}) > 0",
         params,
@@ -175,26 +232,13 @@ def density(
 
 
 def town_trend(
-    con: duckdb.DuckDBPyConnection,
-    town_code: str,
-    filters: Filters,
-    *,
-    months: int = 12,
-    measure: str = "dispatched",
-    scope: Sequence[str] | None = None,
+    con: duckdb.DuckDBPyConnection, view: View, town_code: str, *, months: int = 12
 ) -> pd.DataFrame:
     """A town's last ``months`` months up to the view's end month: volume, rank, rates."""
-    _check_measure(measure)
-    _check_town_in_scope(con, town_code, scope)
-    end = pd.Period(filters.month_to, freq="M")
+    _check_town_in_scope(con, town_code, view.scope)
+    end = pd.Period(view.month_to, freq="M")
     window = [str(end - i) for i in range(months - 1, -1, -1)]
-    where, params = where_clause(filters, months=window, geography=False)
-    frame = con.execute(
-        f"""SELECT strftime(month, '%Y-%m') AS month, town_code, {_SUMS}
-        FROM agg_town_month {where} AND town_code IS NOT NULL GROUP BY ALL""",
-        params,
-    ).df()
-    frame["volume"] = frame[measure]
+    frame = sums(con, view, by=["month", "town_code"], months=window, geography=False, scoped=False)
     frame["rank"] = frame.groupby("month")["volume"].rank(method="min", ascending=False)
     mine = frame[frame["town_code"] == town_code].set_index("month").reindex(window)
     mine[_COUNT_COLUMNS + ["volume"]] = mine[_COUNT_COLUMNS + ["volume"]].fillna(0).astype("int64")
@@ -202,34 +246,16 @@ def town_trend(
 
 
 def town_problems(
-    con: duckdb.DuckDBPyConnection,
-    town_code: str,
-    filters: Filters,
-    *,
-    limit: int = 5,
-    measure: str = "dispatched",
-    scope: Sequence[str] | None = None,
+    con: duckdb.DuckDBPyConnection, view: View, town_code: str, *, limit: int = 5
 ) -> pd.DataFrame:
     """A town's top problems in the view's months: theme, problem, volume, share."""
-    _check_measure(measure)
-    _check_town_in_scope(con, town_code, scope)
-    where, params = where_clause(filters, geography=False, topic=False)
-    frame = con.execute(
-        f"""SELECT theme, problem, sum({measure}) AS volume FROM agg_town_month
-        {where} AND town_code = ? GROUP BY ALL HAVING sum({measure}) > 0
-        ORDER BY volume DESC, problem LIMIT ?""",
-        [*params, town_code, limit],
-    ).df()
-    total = con.execute(
-        f"SELECT sum({measure}) FROM agg_town_month {where} AND town_code = ?", [*params, town_code]
-    ).fetchall()[0]
-    frame["share"] = frame["volume"] / (total[0] if total and total[0] else 1)
-    return frame
-
-
-def _check_measure(measure: str) -> None:
-    if measure not in ("dispatched", "accepted"):
-        raise FilterError(f"接诉量口径应为 dispatched 或 accepted，收到 {measure!r}")
+    _check_town_in_scope(con, town_code, view.scope)
+    mine = replace(view, districts=(), towns=(town_code,))
+    frame = sums(con, mine, by=["theme", "problem"], topic=False, positive=True)
+    total = int(sums(con, mine, topic=False)["volume"].iloc[0])
+    frame = frame.sort_values(["volume", "problem"], ascending=[False, True]).head(limit)
+    frame["share"] = frame["volume"] / (total or 1)
+    return frame[["theme", "problem", "volume", "share"]].reset_index(drop=True)
 
 
 def _check_town_in_scope(
@@ -261,7 +287,7 @@ def monthly_panel(
     score; ``city_score`` is the city's composite score that month. This is what rankings and the
     governance rule read; it is always city-wide (a scope only limits the rows a page shows).
     """
-    _check_measure(measure)
+    check_basis(measure)
     key = {"town": "town_code", "district": "district_code"}.get(level)
     if key is None:
         raise FilterError(f"level 应为 town 或 district，收到 {level!r}")

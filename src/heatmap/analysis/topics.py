@@ -1,17 +1,12 @@
 """每月一题: the listed problems' monthly volume and change, carriers, spikes, and task progress.
 
-Pure functions work on frames; query functions take the connection first and an optional ``scope``
-(district codes the user may see), like :mod:`heatmap.analysis.queries`. The 每月一题 list of a year is the
+Pure functions work on frames; query functions take the connection and a
+:class:`~heatmap.filters.View` and read through :func:`heatmap.analysis.queries.sums`. The 每月一题 list of a year is the
 problems of the taxonomy whose ``lists`` contain that year, so "N of K problems" counts that file.
 """
 
 from __future__ import annotations
 
-import argparse
-import io
-import json
-import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,8 +15,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from heatmap.analysis import queries
 from heatmap.errors import FilterError, HeatmapError
-from heatmap.filters import Filters, where_clause
+from heatmap.filters import View
 from heatmap.i18n import t
 from heatmap.measures import change
 from heatmap.taxonomy import Taxonomy, load_taxonomy
@@ -30,7 +26,7 @@ from heatmap.taxonomy import Taxonomy, load_taxonomy
 FELL_BY = 0.10
 #: Rising problems: the relative ranking only considers problems with at least this previous volume.
 RISING_MIN_BASE = 20
-LEVEL_KEYS = {"city": [], "district": ["district_code"], "town": ["district_code", "town_code"]}
+LEVEL_KEYS = queries.LEVEL_KEYS
 
 
 @dataclass(frozen=True)
@@ -109,13 +105,11 @@ def shift_month(month: str, k: int) -> str:
 
 def volumes(
     con: duckdb.DuckDBPyConnection,
-    filters: Filters,
+    view: View,
     *,
     months: Sequence[str],
     problems: Sequence[str] | None = None,
     level: str = "city",
-    measure: str = "dispatched",
-    scope: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Monthly volume per problem (city, district or town) in the view's districts and towns.
 
@@ -123,22 +117,13 @@ def volumes(
     district_code and town_code), theme, problem, volume. ``problems`` limits the problems (None =
     all); the view's theme/problem filter does not apply (the list decides).
     """
-    _check(level=level, measure=measure)
-    keys = LEVEL_KEYS[level]
-    where, params = where_clause(filters, months=list(months), scope=scope, topic=False)
-    if problems is not None:
-        where += " AND problem IN (" + (", ".join("?" for _ in problems) or "NULL") + ")"
-        params += list(problems)
-    if level == "town":
-        where += " AND town_code IS NOT NULL"
-    cols = ", ".join(["strftime(month, '%Y-%m') AS month", *keys, "theme", "problem"])
-    frame = con.execute(
-        f"""SELECT {cols}, sum({measure}) AS volume FROM agg_town_month {where}
-        GROUP BY ALL HAVING sum({measure}) > 0 ORDER BY ALL""",
-        params,
-    ).df()
-    frame["volume"] = frame["volume"].astype("int64")
-    return frame
+    if level not in LEVEL_KEYS:
+        raise FilterError(f"level 应为 city、district 或 town，收到 {level!r}")
+    keys = ["month", *LEVEL_KEYS[level], "theme", "problem"]
+    frame = queries.sums(
+        con, view, by=keys, months=months, problems=problems, topic=False, positive=True
+    )
+    return frame[[*keys, "volume"]]
 
 
 def month_report(
@@ -146,32 +131,28 @@ def month_report(
     month: str,
     *,
     year: int | None = None,
-    filters: Filters | None = None,
-    measure: str = "dispatched",
-    scope: Sequence[str] | None = None,
+    view: View | None = None,
     taxonomy: Taxonomy | None = None,
     threshold: float = FELL_BY,
 ) -> dict[str, Any]:
     """Everything the CLI prints for a month: the list's table and the "N of K" summary.
 
-    ``filters`` contributes its districts and towns (default: the whole city within ``scope``).
+    ``view`` contributes its districts, towns, volume basis and scope (default: the whole city).
     ``previous_in_store`` is False when the store has no previous month (环比 cannot be stated).
     """
     taxonomy = taxonomy or load_taxonomy()
-    _check_month_in_store(con, month)
+    available = queries.require_month(con, month)
     year = list_year_for(taxonomy, month, year)
     listed = listed_problems(taxonomy, year)
-    view = replace(filters or Filters(month, month), month_from=month, month_to=month)
+    view = replace(view or View(month, month), month_from=month, month_to=month)
     months = [shift_month(month, -12), shift_month(month, -1), month]
-    city = volumes(
-        con, view, months=months, problems=listed["problem"].tolist(), measure=measure, scope=scope
-    )
+    city = volumes(con, view, months=months, problems=listed["problem"].tolist())
     table = month_table(city, listed, month)
     return {
         "month": month,
         "year": year,
-        "measure": measure,
-        "previous_in_store": months[1] in _available_months(con),
+        "measure": view.measure,
+        "previous_in_store": months[1] in available,
         "table": table,
         **fell_summary(table, threshold=threshold),
     }
@@ -179,13 +160,11 @@ def month_report(
 
 def carriers(
     con: duckdb.DuckDBPyConnection,
-    filters: Filters,
+    view: View,
     *,
     problems: Sequence[str],
     level: str = "town",
     n: int = 5,
-    measure: str = "dispatched",
-    scope: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The towns (or districts) carrying most of each problem in the view's months, with names.
 
@@ -194,25 +173,20 @@ def carriers(
     """
     if level not in ("town", "district"):
         raise FilterError(f"level 应为 town 或 district，收到 {level!r}")
-    frame = volumes(
-        con, filters, months=filters.months, problems=problems, level=level, measure=measure,
-        scope=scope,
-    )  # fmt: skip
+    frame = volumes(con, view, months=view.months, problems=problems, level=level)
     key = "town_code" if level == "town" else "district_code"
     summed = frame.groupby(["problem", key], as_index=False).agg(volume=("volume", "sum"))
     top = top_carriers(summed, key, n=n)
-    return top.merge(_names(con, level), on=key, how="left")
+    return top.merge(queries.names(con, level), on=key, how="left")
 
 
 def spike_alerts(
     con: duckdb.DuckDBPyConnection,
-    filters: Filters,
+    view: View,
     *,
     month: str,
     rule: SpikeRule | None = None,
     problems: Sequence[str] | None = None,
-    measure: str = "dispatched",
-    scope: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Spikes of ``month`` (see :class:`SpikeRule`) in the view, with town and district names.
 
@@ -220,49 +194,16 @@ def spike_alerts(
     """
     rule = rule or SpikeRule()
     months = window_months(month, rule.window + 1)
-    available = _available_months(con)
-    if any(m not in available for m in months):
+    if not queries.has_months(con, months):
         return find_spikes(pd.DataFrame(columns=_SPIKE_INPUT), month, rule=rule)
-    frame = volumes(
-        con, filters, months=months, problems=problems, level="town", measure=measure, scope=scope
-    )
+    frame = volumes(con, view, months=months, problems=problems, level="town")
     spikes = find_spikes(frame, month, rule=rule)
-    return spikes.merge(_names(con, "town"), on=["town_code"], how="left")
+    return spikes.merge(queries.names(con, "town"), on=["town_code"], how="left")
 
 
 def has_history(con: duckdb.DuckDBPyConnection, month: str, window: int) -> bool:
     """Whether the store holds the ``window`` months before ``month`` (needed for spike alerts)."""
-    available = _available_months(con)
-    return all(m in available for m in window_months(month, window + 1))
-
-
-def _available_months(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute("SELECT DISTINCT strftime(month, '%Y-%m') FROM agg_town_month").fetchall()
-    return {r[0] for r in rows}
-
-
-def _check_month_in_store(con: duckdb.DuckDBPyConnection, month: str) -> None:
-    Filters(month, month)  # checks the YYYY-MM form
-    available = sorted(_available_months(con))
-    if month not in available:
-        raise HeatmapError(
-            f"月份 {month} 不在数据中；可用 {available[0]} 至 {available[-1]} (month not in store)"
-            if available
-            else "数据库中没有数据 (empty store)"
-        )
-
-
-def _names(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
-    if level == "town":
-        return con.execute("SELECT town_code, town_name, district_name FROM towns").df()
-    return con.execute("SELECT DISTINCT district_code, district_name FROM towns").df()
-
-
-def _check(*, level: str, measure: str) -> None:
-    if level not in LEVEL_KEYS:
-        raise FilterError(f"level 应为 city、district 或 town，收到 {level!r}")
-    if measure not in ("dispatched", "accepted"):
-        raise FilterError(f"接诉量口径应为 dispatched 或 accepted，收到 {measure!r}")
+    return queries.has_months(con, window_months(month, window + 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,197 +358,3 @@ def find_spikes(frame: pd.DataFrame, month: str, *, rule: SpikeRule | None = Non
     out["excess"] = out["volume"] - out["threshold"]
     out = out.sort_values(["excess", "town_code", "problem"], ascending=[False, True, True])
     return out[_SPIKE_COLUMNS].reset_index(drop=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# 一方案三清单 task progress
-
-TASK_COLUMNS = ("problem", "task", "due_month", "done_month")
-#: Chinese headers accepted for the task CSV.
-TASK_ALIASES = {
-    "问题": "problem",
-    "任务": "task",
-    "任务名称": "task",
-    "计划完成月份": "due_month",
-    "计划月份": "due_month",
-    "完成月份": "done_month",
-    "实际完成月份": "done_month",
-}
-
-
-def read_tasks(data: bytes | str) -> pd.DataFrame:
-    """Read a task CSV (UTF-8, UTF-8 with BOM, or GBK) and check it (see :func:`check_tasks`)."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise HeatmapError("任务清单无法解码，请保存为 UTF-8 或 GBK 编码的 CSV")
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise HeatmapError(f"任务清单不是有效的 CSV：{exc}") from exc
-    return check_tasks(frame)
-
-
-def check_tasks(tasks: pd.DataFrame) -> pd.DataFrame:
-    """The task list with canonical columns and months as 'YYYY-MM' (done_month None when open).
-
-    Errors name the missing columns, or the first bad month values with their CSV line numbers
-    (the header is line 1).
-    """
-    frame = tasks.rename(columns=lambda c: TASK_ALIASES.get(str(c).strip(), str(c).strip()))
-    missing = [c for c in TASK_COLUMNS if c not in frame.columns]
-    if missing:
-        raise HeatmapError(
-            f"任务清单缺少列：{', '.join(missing)}；需要 {', '.join(TASK_COLUMNS)}"
-            f"（或中文表头 问题、任务、计划完成月份、完成月份）。读到的列：{list(tasks.columns)}"
-        )
-    out = frame[list(TASK_COLUMNS)].copy()
-    out["problem"] = out["problem"].astype(str).str.strip()
-    out["due_month"] = _months(out["due_month"], "due_month", required=True)
-    out["done_month"] = _months(out["done_month"], "done_month", required=False)
-    blank = out.index[out["problem"].isin(["", "nan", "None"])]
-    if len(blank):
-        raise HeatmapError(f"任务清单第 {_lines(blank)} 行的 problem 为空；每项任务须写明所属问题")
-    return out.reset_index(drop=True)
-
-
-def _months(values: pd.Series, column: str, *, required: bool) -> pd.Series:
-    text = values.map(lambda v: "" if v is None or v != v else str(v).strip())
-    parsed = text.map(_parse_month)
-    bad = text.index[(parsed.isna() & (text != "")) | (required & (text == ""))]
-    if len(bad):
-        shown = "、".join(f"第 {i + 2} 行 {text[i]!r}" for i in bad[:5])
-        more = f" 等 {len(bad)} 处" if len(bad) > 5 else ""
-        raise HeatmapError(
-            f"任务清单 {column} 列的月份无效：{shown}{more}；应为 YYYY-MM（如 2021-05）"
-            + ("，且不能为空" if required else "，未完成的任务留空")
-        )
-    return parsed
-
-
-_MONTH = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月|[-/.]\s*\d{1,2}\s*日?)?(?:\s+[\d:]+)?$"
-)
-
-
-def _parse_month(value: str) -> str | None:
-    """'2021-05', '2021/5', '2021年5月', '2021-05-20' (a date: its month) -> '2021-05'; else None."""
-    match = _MONTH.match(value)
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        return None
-    return f"{match.group(1)}-{int(match.group(2)):02d}"
-
-
-def _lines(index: pd.Index) -> str:
-    return "、".join(str(i + 2) for i in index[:5]) + (
-        f" 等 {len(index)} 处" if len(index) > 5 else ""
-    )
-
-
-def task_progress(tasks: pd.DataFrame, month: str) -> pd.DataFrame:
-    """Completion of the 一方案三清单 tasks as of ``month``, per problem and in total.
-
-    Columns: problem, tasks (all), planned (due by ``month``), done (done by ``month``, early ones
-    included), overdue (due but not done), share (done / tasks), plan_share (share of the due tasks
-    that are done = (planned − overdue) / planned, NaN when none is due).
-    The last row is the total (problem ``合计``), e.g. 570 of 603 tasks = 94.52 %.
-    """
-    Filters(month, month)  # checks the YYYY-MM form
-    frame = check_tasks(tasks)
-    done = frame["done_month"].notna() & (frame["done_month"] <= month)
-    planned = frame["due_month"] <= month
-    parts = pd.DataFrame(
-        {
-            "problem": frame["problem"],
-            "tasks": 1,
-            "planned": planned.astype(int),
-            "done": done.astype(int),
-            "overdue": (planned & ~done).astype(int),
-        }
-    )
-    per = parts.groupby("problem", sort=False, as_index=False).sum()
-    total = pd.DataFrame([{"problem": "合计", **per.drop(columns="problem").sum().to_dict()}])
-    out = pd.concat([per, total], ignore_index=True)
-    out["share"] = out["done"] / out["tasks"]
-    out["plan_share"] = (out["planned"] - out["overdue"]) / out["planned"].where(out["planned"] > 0)
-    return out
-
-
-def progress_sentence(progress: pd.DataFrame, month: str, lang: str = "zh") -> str:
-    """「截至 2021-05，已完成 275 项，共 603 项（45.61%）；计划应完成 300 项，逾期 25 项」."""
-    total = progress.iloc[-1]
-    return t(
-        "tasks_sentence",
-        lang,
-        month=month,
-        done=int(total["done"]),
-        tasks=int(total["tasks"]),
-        share=f"{total['share'] * 100:.2f}",
-        planned=int(total["planned"]),
-        overdue=int(total["overdue"]),
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Command line
-
-
-def run_topics_command(args: argparse.Namespace) -> int:
-    """Print the month's 每月一题 report as JSON or CSV."""
-    from heatmap import paths
-    from heatmap.intake import store
-
-    con = store.connect(paths.db_path(args.db), read_only=True)
-    try:
-        report = month_report(con, args.month, year=args.year, measure=args.measure)
-    finally:
-        con.close()
-    if args.format == "json":
-        print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
-    else:
-        sys.stdout.write(report_csv(report))
-    return 0
-
-
-def report_json(report: dict[str, Any]) -> dict[str, Any]:
-    """The JSON form of :func:`month_report` (fractions, null where the previous value is 0)."""
-    rows = [
-        {
-            "theme": r["theme"],
-            "problem": r["problem"],
-            "lead": r.get("lead", ""),
-            "volume": int(r["volume"]),
-            "previous_volume": int(r["previous_volume"]),
-            "mom_change": _fraction(r["mom_change"]),
-            "year_ago_volume": int(r["year_ago_volume"]),
-            "yoy_change": _fraction(r["yoy_change"]),
-        }
-        for r in report["table"].to_dict("records")
-    ]
-    keys = (
-        "month",
-        "year",
-        "measure",
-        "previous_in_store",
-        "total",
-        "fell",
-        "fell_over_10pct",
-        "rose",
-    )
-    return {**{k: report[k] for k in keys}, "problems": rows}
-
-
-def report_csv(report: dict[str, Any]) -> str:
-    columns = ["theme", "problem", "lead", "volume", "previous_volume", "mom_change",
-               "year_ago_volume", "yoy_change"]  # fmt: skip
-    table = report["table"].reindex(columns=columns)
-    return str(table.to_csv(index=False, float_format="%.4f"))
-
-
-def _fraction(value: Any) -> float | None:
-    return None if value is None or pd.isna(value) else round(float(value), 6)

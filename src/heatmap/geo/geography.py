@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 from heatmap.errors import BoundaryError
+from heatmap.i18n import t
 from heatmap.paths import GEO_DIR
 
 DEMO_SET = "demo_townships_2023"
@@ -68,14 +69,17 @@ class BoundarySet:
         """Whether the boundaries are an approximation that every map must say it draws."""
         return bool(self.meta.get("approximate", True))
 
+    def title(self, lang: str = "zh") -> str:
+        """The set's title from its metadata (``title_zh`` / ``title_en``), else its name."""
+        return str(self.meta.get(f"title_{lang}") or self.meta.get("title_zh") or self.name)
+
     def notice(self, lang: str) -> str | None:
         """Return the notice to print under a map (``lang`` "zh" or "en"), or None when official."""
         if lang not in ("zh", "en"):
             raise ValueError(f"notice language must be 'zh' or 'en', got {lang!r}")
         if not self.approximate:
             return None
-        default = "示意边界（非官方）" if lang == "zh" else "Approximate boundaries (not official)"
-        return str(self.meta.get(f"notice_{lang}") or default)
+        return str(self.meta.get(f"notice_{lang}") or t("boundary_notice_default", lang))
 
 
 # --------------------------------------------------------------------------- loaders

@@ -15,7 +15,8 @@ import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 
-from heatmap.i18n import percent, signed_percent, t
+from heatmap.i18n import measure_value, percent, signed_percent, t
+from heatmap.measures import RATES
 
 # Sequential palettes, light to dark (ColorBrewer YlOrRd and YlGnBu, 5 classes).
 VOLUME_COLORS = ((255, 255, 178), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38))
@@ -24,7 +25,6 @@ DENSITY_COLORS = ((254, 235, 226), (251, 180, 185), (247, 104, 161), (197, 27, 1
 NO_DATA = (220, 220, 220)
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 BEIJING_VIEW = pdk.ViewState(latitude=40.15, longitude=116.45, zoom=8.0, min_zoom=6, max_zoom=14)
-RATE_METRICS = ("response_rate", "resolution_rate", "satisfaction_rate")
 
 
 class CompactDeck(pdk.Deck):  # type: ignore[misc]
@@ -85,10 +85,10 @@ def classify(
 
 def legend_for(metric: str, breaks: Sequence[float], lang: str) -> Legend:
     """Legend entries for ``breaks`` (rates as percent, counts as integers)."""
-    colors = RATE_COLORS if metric in RATE_METRICS else VOLUME_COLORS
+    colors = RATE_COLORS if metric in RATES else VOLUME_COLORS
     fmt = (
         (lambda v: percent(v))
-        if metric in RATE_METRICS
+        if metric in RATES
         else (lambda v: f"{v:,.0f}" if v >= 10 else f"{v:,.1f}")
     )
     items = []
@@ -117,7 +117,7 @@ def town_rows(
     )
     values = frame[metric].astype("float64")
     breaks = class_breaks(values)
-    colors = classify(values, breaks, RATE_COLORS if metric in RATE_METRICS else VOLUME_COLORS)
+    colors = classify(values, breaks, RATE_COLORS if metric in RATES else VOLUME_COLORS)
     rows: list[dict] = []
     for (_, rec), color in zip(frame.iterrows(), colors, strict=True):
         tip = _town_tip(rec, metric, lang)
@@ -146,10 +146,8 @@ def _town_tip(rec: pd.Series, metric: str, lang: str) -> str:
         f"{t('tt_rank', lang)}：{rec['rank']}",
         f"{t('tt_mom', lang)}：{signed_percent(rec['mom'])}",
     ]
-    if metric in RATE_METRICS:
-        lines.append(f"{t('metric_' + metric, lang)}：{percent(rec[metric])}")
-    elif metric == "per_10k" and pd.notna(rec.get("per_10k")):
-        lines.append(f"{t('metric_per_10k', lang)}：{rec['per_10k']:.1f}")
+    if metric in RATES or (metric != "volume" and pd.notna(rec.get(metric))):
+        lines.append(f"{t('metric_' + metric, lang)}：{measure_value(metric, rec[metric])}")
     return "<br/>".join(lines)
 
 

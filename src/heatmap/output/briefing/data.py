@@ -11,7 +11,7 @@ import pandas as pd
 from heatmap.analysis import governance, queries
 from heatmap.analysis.governance import ExitRules, Governance
 from heatmap.errors import FilterError
-from heatmap.filters import Filters, where_clause
+from heatmap.filters import View
 from heatmap.geo.geography import BoundarySet, load_boundary_set
 from heatmap.i18n import t
 from heatmap.intake import store
@@ -89,15 +89,7 @@ def collect(
 
 
 def _check_month(con: duckdb.DuckDBPyConnection, month: str) -> list[str]:
-    Filters(month, month)  # raises FilterError on a malformed month
-    months = queries.available_months(con)
-    if not months:
-        raise FilterError("数据库中没有数据 (empty store); build the demo or import exports first")
-    if month not in months:
-        raise FilterError(
-            f"月份 {month} 不在数据中；可用 {months[0]} 至 {months[-1]} (month not in the store)"
-        )
-    return months
+    return queries.require_month(con, month)
 
 
 def resolve_district(con: duckdb.DuckDBPyConnection, district: str) -> tuple[str, str]:
@@ -127,13 +119,7 @@ def _rate_trend(
 def _monthly_rates(
     con: duckdb.DuckDBPyConnection, window: list[str], districts: tuple[str, ...]
 ) -> pd.DataFrame:
-    where, params = where_clause(Filters(window[0], window[-1], districts), months=window)
-    sums = con.execute(
-        f"""SELECT strftime(month, '%Y-%m') AS month, sum(dispatched) AS dispatched,
-        sum(responded) AS responded, sum(evaluated) AS evaluated, sum(resolved) AS resolved,
-        sum(satisfied) AS satisfied FROM agg_town_month {where} GROUP BY 1 ORDER BY 1""",
-        params,
-    ).df()
+    sums = queries.sums(con, View(window[0], window[-1], districts), by=["month"], months=window)
     rated = add_rates(sums).set_index("month").reindex(window)
     return rated[[rate for rate, _, _ in RATE_LINES]]
 
@@ -141,18 +127,12 @@ def _monthly_rates(
 def _problems(
     con: duckdb.DuckDBPyConnection, month: str, code: str | None, measure: str
 ) -> pd.DataFrame:
-    now = Filters(month, month, (code,) if code else ())
+    now = View(month, month, (code,) if code else (), measure=measure)
     frames = []
     for label, window in (("volume", now), ("previous_volume", now.previous())):
-        where, params = where_clause(window, topic=False)
+        sums = queries.sums(con, window, by=["theme", "problem"], topic=False)
         frames.append(
-            con.execute(
-                f"""SELECT theme, problem, sum({measure}) AS {label} FROM agg_town_month
-                {where} AND problem IS NOT NULL GROUP BY ALL""",
-                params,
-            )
-            .df()
-            .set_index(["theme", "problem"])
+            sums.set_index(["theme", "problem"])[["volume"]].rename(columns={"volume": label})
         )
     out = frames[0].join(frames[1], how="left").reset_index()
     out["mom"] = (out["volume"] - out["previous_volume"]) / out["previous_volume"].where(
@@ -179,5 +159,3 @@ def top_rows(data: BriefData, n: int = 10) -> pd.DataFrame:
     if data.district_code is None:
         return rows[rows["rank"] <= data.gov.rules.top_n].reset_index(drop=True)
     return rows.head(n).reset_index(drop=True)
-
-

@@ -138,11 +138,11 @@ def governance_slide(data: BriefData) -> Slide:
     lang, month = data.lang, data.month
     rules = data.gov.rules
     described = rules.describe(lang)
-    labels = {k: (zh if lang == "zh" else en) for k, zh, en in CONDITIONS}
+    labels = {k: t(f"cond_{k}", lang) for k in CONDITIONS}
     rule_text = t(
         "brief_rules",
         lang,
-        rules="；".join(f"{labels[k]}={described[k]}" for k, _, _ in CONDITIONS),
+        rules="；".join(f"{labels[k]}={described[k]}" for k in CONDITIONS),
     )
     weights = weights_text(data.settings, lang)
     slide = new_slide(
@@ -158,7 +158,7 @@ def governance_slide(data: BriefData) -> Slide:
     }
     ax = blank_axes(fig, 0.035, 0.365)
     names_x = 0.09 / 0.365  # the names start 0.09 of the page right of the big numbers
-    sep = "、" if lang == "zh" else ", "
+    sep = t("list_sep", lang)
     y = 0.98
     for key, rows in groups.items():
         colour = {"brief_exited_now": DOWN, "brief_entered": UP}.get(key, SUPERVISED_EDGE)
@@ -201,13 +201,13 @@ def _checklist(fig: Figure, data: BriefData, labels: dict[str, str]) -> None:
     if checks.empty:
         ax.text(0, 0.7, t("brief_none", lang), fontsize=16, color=GREY, va="top")
         return
-    keys = [k for k, _, _ in CONDITIONS]
+    keys = [k for k in CONDITIONS]
     lacking: dict[tuple[str, ...], list[str]] = {}
     for row in as_records(checks.sort_values("rank")):
         missing = tuple(k for k in keys if not row[k])
         lacking.setdefault(missing, []).append(str(row["town_name"]))
     y = 0.7
-    sep = "、" if lang == "zh" else ", "
+    sep = t("list_sep", lang)
     for missing in sorted(lacking, key=lambda m: (len(m), [keys.index(k) for k in m])):
         towns = lacking[missing]
         if y < 0.06:
@@ -221,8 +221,6 @@ def _checklist(fig: Figure, data: BriefData, labels: dict[str, str]) -> None:
         wrapped = wrap_text(names, text_width(0.5, 14), max_lines=lines, lang=lang, sep=sep)
         ax.text(0.018, y - 0.06, wrapped, fontsize=14, color=INK, va="top", linespacing=1.35)
         y -= 0.06 + 0.052 * (wrapped.count("\n") + 1) + 0.035
-
-
 
 
 def rates_slide(data: BriefData) -> Slide:
@@ -358,5 +356,3 @@ def slides(data: BriefData) -> list[Slide]:
         problems_slide(data),
         movers_slide(data),
     ]
-
-

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from heatmap.measures import MEASURES, RATES
+
 FIG_SIZE = (16.0, 9.0)  # inches: 16:9, like the slide
 DPI = 120  # 16 x 9 in at 120 dpi = 1920 x 1080 px
 SLIDE_WIDTH_IN = 13.333  # PowerPoint's 16:9 slide; the figure is scaled by 13.333 / 16
@@ -25,11 +27,8 @@ RULE = "#bbbbbb"
 SUPERVISED_EDGE = "#08519c"  # blue outline: under supervision (contrasts with the YlOrRd fill)
 EXITED_EDGE = "#1b7837"  # green hatching: exited
 UP, DOWN = "#c0392b", "#1e8449"  # 环比 up (more requests) red, down green
-RATE_LINES = (
-    ("response_rate", "metric_response_rate", "#2c7fb8"),
-    ("resolution_rate", "metric_resolution_rate", "#d95f0e"),
-    ("satisfaction_rate", "metric_satisfaction_rate", "#31a354"),
-)
+#: The rate chart's lines: (column, label key, colour), one per rate of :data:`MEASURES`.
+RATE_LINES = tuple((rate, f"metric_{rate}", MEASURES[rate].colour) for rate in RATES)
 STATUS_FILL = {
     "new": "#fde0dd",
     "re_entered": "#e7d4e8",
@@ -38,4 +37,3 @@ STATUS_FILL = {
     "exited": "#d9f0d3",
     "released": "#d9f0d3",
 }
-
