@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "heatmap"
 BASE = {"errors", "paths", "i18n", "settings", "taxonomy", "filters", "measures"}
 LAYER_OF_PACKAGE = {"geo": 1, "intake": 2, "analysis": 3, "output": 4}
-ENTRY = {"cli", "bench", "__main__", "__init__"}
+ENTRY = {"cli", "__main__", "__init__"}
 
 
 def _units() -> dict[str, list[Path]]:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from heatmap.bench import QUICK, Sizes, check_targets, parse_sizes
 from heatmap.cli import add_bench_command
 from heatmap.errors import HeatmapError
+from heatmap_bench import QUICK, Sizes, check_targets, parse_sizes
 
 TINY = ["spatial=2k", "import=1000", "months=5", "per_month=400", "repeats=1"]
 
@@ -150,3 +150,22 @@ def test_targets_by_hand():
     assert targets["page_p95_ms"]["worst"] == "governance (city)"
     assert targets["payload_bytes"] == {"value": 2_800_000, "target": 5_000_000, "met": True}
     assert targets["app_rss_bytes"]["met"] is True
+
+
+def test_whole_pages_are_measured_through_the_pages(tiny_run):
+    whole = tiny_run[0]["whole_page"]
+    assert {"heatmap", "heatmap_town", "ranking", "governance", "topic", "categories"} <= set(
+        whole["pages"]
+    )
+    for scopes in whole["pages"].values():
+        for figures in scopes.values():
+            assert figures["n"] == 1
+            assert figures["p95_ms"] >= figures["data_p50_ms"] >= 0
+            assert figures["payload_bytes_p50"] > 0
+    assert tiny_run[0]["targets"]["whole_page_p95_ms"]["target"] == 300.0
+
+
+def test_bench_is_outside_the_runtime_package() -> None:
+    import heatmap
+
+    assert not (Path(heatmap.__file__).parent / "bench.py").exists()

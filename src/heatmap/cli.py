@@ -224,7 +224,7 @@ def _brief(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from heatmap.bench import run_bench_command
+    from heatmap_bench import run_bench_command
 
     return run_bench_command(args)
 

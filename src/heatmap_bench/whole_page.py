@@ -1,0 +1,190 @@
+"""Whole pages: each page's complete script run (Streamlit's AppTest), as a user waits for it.
+
+A run starts from a page already shown once (imports done, geometry and reference tables cached,
+as in a running server) and changes the month, so that the page's data caches miss, as they do
+when a user picks a new month. The breakdown splits the run into the time spent in the page's
+read functions (``ui.views``, ``ui.topic_views``: data) and the rest (figures, decks, tables and
+their serialisation into Streamlit's messages). Browser payload per interaction is the size of
+the messages the run produced.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from heatmap.paths import REPO_ROOT
+from heatmap_bench.common import DISTRICT
+
+#: The pages measured (file under ``pages/``) and a label.
+PAGES = (
+    ("heat_map.py", "heatmap"),
+    ("ranking.py", "ranking"),
+    ("governance.py", "governance"),
+    ("topics.py", "topic"),
+    ("categories.py", "categories"),
+    ("warning.py", "warning"),
+)
+
+
+def bench_whole_pages(
+    db: str, months: Sequence[str], *, repeats: int, district: str = DISTRICT
+) -> dict[str, Any]:
+    """p50 / p95 of each page's whole run for the city and one district, with and without a town
+    selected on the heat map, over ``repeats`` month changes; with the data/rest breakdown."""
+    from ui import topic_views, views
+
+    out: dict[str, Any] = {"repeats": repeats, "district": district, "pages": {}}
+    recent = list(months[-12:])
+    for file, label in PAGES:
+        if not (REPO_ROOT / "pages" / file).exists():
+            continue
+        for scope_name, scope in (("city", None), ("district", district)):
+            variants: list[tuple[str, str | None]] = [("", None)]
+            if label == "heatmap":
+                variants.append(("_town", "first"))
+            for suffix, town in variants:
+                with _env("HEATMAP_DB", db), _env("HEATMAP_SCOPE", scope):
+                    figures = _measure_page(
+                        file, recent, repeats=repeats, town=town, modules=(views, topic_views)
+                    )
+                out["pages"].setdefault(f"{label}{suffix}", {})[scope_name] = figures
+    from ui.frame import release_connection
+
+    release_connection(db)  # the store stays free for whoever writes next
+    worst = max(
+        (v["p95_ms"], f"{page}.{scope}")
+        for page, scopes in out["pages"].items()
+        for scope, v in scopes.items()
+    )
+    out["worst_p95_ms"], out["worst_page"] = worst
+    return out
+
+
+def _measure_page(
+    file: str, months: list[str], *, repeats: int, town: str | None, modules: tuple[Any, ...]
+) -> dict[str, Any]:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO_ROOT / "pages" / file), default_timeout=600)
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"{file}: {at.exception[0].message}")
+    if town == "first":
+        options = [o for o in at.selectbox(key="selected_town").options if o]
+        if options:
+            at.session_state["selected_town"] = at.selectbox(key="selected_town").options[1]
+    totals, data, payload = [], [], []
+    with _timing(modules) as spent:
+        for i in range(repeats):
+            month = months[(len(months) - 2 - i) % len(months)]
+            if month == at.session_state["f_month"]:
+                month = months[(len(months) - 1 - i) % len(months)]
+            at.session_state["f_month"] = month
+            spent.clear()
+            for cached in spent.cached:  # a new filter combination: the page's reads miss
+                cached.clear()
+            started = time.perf_counter()
+            at.run()
+            totals.append((time.perf_counter() - started) * 1000)
+            data.append(sum(spent))
+            payload.append(_payload_bytes(at))
+            if at.exception:
+                raise RuntimeError(f"{file}: {at.exception[0].message}")
+    rest = [t - d for t, d in zip(totals, data, strict=True)]
+    return {
+        "p50_ms": _pct(totals, 50),
+        "p95_ms": _pct(totals, 95),
+        "max_ms": round(max(totals), 1),
+        "data_p50_ms": _pct(data, 50),
+        "build_and_render_p50_ms": _pct(rest, 50),
+        "payload_bytes_p50": int(np.percentile(payload, 50)),
+        "n": repeats,
+    }
+
+
+def _payload_bytes(at: Any) -> int:
+    """Bytes of the element protos the run produced (what the browser receives for it)."""
+    total = 0
+    for node in _walk(at._tree):
+        proto = getattr(node, "proto", None)
+        if proto is not None and hasattr(proto, "ByteSize"):
+            total += proto.ByteSize()
+    return total
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    yield node
+    children = getattr(node, "children", None)
+    if isinstance(children, dict):
+        for child in children.values():
+            yield from _walk(child)
+
+
+class _Spent(list[float]):
+    """Milliseconds spent in each read function called, and the cached functions measured."""
+
+    cached: list[Any]
+
+
+@contextmanager
+def _timing(modules: tuple[Any, ...]) -> Iterator[_Spent]:
+    """Time spent in the pages' cached read functions (their bodies run only on a cache miss)."""
+    spent = _Spent()
+    spent.cached = []
+    patched: list[tuple[Any, str, Any]] = []
+    for module in modules:
+        for fn in vars(module).values():
+            inner = getattr(fn, "__wrapped__", None)
+            if inner is None or not hasattr(fn, "clear"):
+                continue
+            patched.append((fn, "__wrapped__", inner))
+            spent.cached.append(fn)
+            _wrap_cached(fn, inner, spent)
+    try:
+        yield spent
+    finally:
+        for fn, _, inner in patched:
+            _restore(fn, inner)
+
+
+def _wrap_cached(cached: Any, inner: Callable[..., Any], spent: list[float]) -> None:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            spent.append((time.perf_counter() - started) * 1000)
+
+    info = cached._info
+    cached._bench_original = info.func
+    info.func = timed
+
+
+def _restore(cached: Any, inner: Callable[..., Any]) -> None:
+    cached._info.func = getattr(cached, "_bench_original", inner)
+
+
+@contextmanager
+def _env(key: str, value: str | None) -> Iterator[None]:
+    before = os.environ.get(key)
+    if value is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before
+
+
+def _pct(values: list[float], q: int) -> float:
+    return round(float(np.percentile(values, q)), 1)
