@@ -11,6 +11,7 @@ pages = [
     st.Page("pages/heat_map.py", title=t("page_heatmap", lang), icon=":material/map:", url_path="map", default=True),
     st.Page("pages/ranking.py", title=t("page_ranking", lang), icon=":material/format_list_numbered:", url_path="ranking"),
     st.Page("pages/governance.py", title=t("page_governance", lang), icon=":material/flag:", url_path="governance"),
+    st.Page("pages/warning.py", title=t("page_warning", lang), icon=":material/warning:", url_path="warning"),
     st.Page("pages/topics.py", title=t("page_topics", lang), icon=":material/checklist:", url_path="topics"),
     st.Page("pages/categories.py", title=t("page_categories", lang), icon=":material/category:", url_path="categories"),
     st.Page("pages/briefing.py", title=t("page_briefing", lang), icon=":material/slideshow:", url_path="briefing"),

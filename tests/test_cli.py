@@ -143,3 +143,25 @@ def test_missing_store_says_how_to_build_it(
 ) -> None:
     assert main(["info", "--db", str(tmp_path / "none.duckdb")]) == 2
     assert "python -m heatmap demo" in capsys.readouterr().err
+
+
+def test_warn_json(cli_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["warn", "--db", str(cli_db), "--month", "2021-11", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["month"], out["target_month"], out["method"]) == ("2021-11", "2021-12", "model")
+    assert set(out["towns"][0]) >= {
+        "town_code", "town_name", "district", "p_top_ten", "projected_volume", "projected_rank"
+    }  # fmt: skip
+    ps = [t["p_top_ten"] for t in out["towns"]]
+    assert ps == sorted(ps, reverse=True) and all(0 <= p <= 1 for p in ps)
+    months = sorted({r["month"] for r in out["backtest"]})
+    assert (months[0], months[-1]) == ("2020-05", "2021-12")
+    assert {r["method"] for r in out["backtest"]} == {"persistence", "rank_ma", "model"}
+    persistence = [r for r in out["backtest"] if r["method"] == "persistence"]
+    assert all(r["precision"] == r["recall"] for r in persistence)  # ten predicted, ten actual
+    assert isinstance(out["beats_persistence_on_new_entrants"], bool)
+
+
+def test_warn_refuses_a_month_not_in_the_store(cli_db: Path, capsys) -> None:
+    assert main(["warn", "--db", str(cli_db), "--month", "2031-01"]) == 2
+    assert "月份 2031-01 不在数据中" in capsys.readouterr().err

@@ -238,3 +238,25 @@ def test_every_page_runs_alone_in_a_fresh_interpreter(page_db: Path, page: str) 
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=300, cwd=ROOT)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_warning_page_in_both_languages(app_env: Path) -> None:
+    at = _run("pages/warning.py", **{"from": "2021-12", "to": "2021-12"})
+    assert not at.exception
+    assert at.subheader[0].value.startswith("监测预警：2022-01 可能进入前十的街乡镇")
+    texts = "\n".join(m.value for m in at.markdown)
+    assert "2020-05 至 2021-12 的回测中" in texts  # the backtest covers the second year onwards
+    assert "延续法" in texts  # beats persistence or says it does not
+    assert any("合成数据" in w.value for w in at.warning)  # the synthetic-data caveat
+    assert len(at.get("download_button")) == 2
+    en = _run("pages/warning.py", lang="en", **{"from": "2021-12", "to": "2021-12"})
+    assert not en.exception
+    assert en.subheader[0].value.startswith("Early warning: towns that may enter the top ten")
+
+
+def test_warning_page_respects_the_district_scope(app_env: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HEATMAP_SCOPE", "110102")
+    at = _run("pages/warning.py", **{"from": "2021-12", "to": "2021-12"})
+    assert not at.exception
+    listed = at.dataframe[0].value
+    assert set(listed["区"]) <= {"西城区"}

@@ -28,12 +28,12 @@ def test_page_builds_the_district_briefing_and_offers_every_file(app_env: Path) 
     assert not at.exception
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels[0] == "全部下载（zip）"
-    assert len(labels) == 1 + 6 + 2  # zip, six PNGs, PDF, PPTX
+    assert len(labels) == 1 + 7 + 2  # zip, seven PNGs (six figures and the warning), PDF, PPTX
     assert {"PNG 01 · 地图", "PNG 02 · 前十", "PDF · 全部图表", "PPTX · 幻灯片"} <= set(labels)
     files = {b.proto.help for b in at.get("download_button")}
     assert {"briefing_2020-09_110108.pdf", "briefing_2020-09_110108.pptx"} <= files
-    assert len(at.get("image")) == 6
-    assert "已生成 8 个文件" in at.success[0].value
+    assert len(at.get("image")) == 7
+    assert "已生成 9 个文件" in at.success[0].value
 
 
 def test_page_scope_is_the_city_unless_exactly_one_district(app_env: Path) -> None:
@@ -47,7 +47,7 @@ def test_page_scope_is_the_city_unless_exactly_one_district(app_env: Path) -> No
 def test_a_result_is_not_shown_for_another_month(app_env: Path) -> None:
     at = _run(**{"from": "2020-09", "to": "2020-09", "d": "110102"})
     at.button(key="brief_build").click().run()
-    assert len(at.get("download_button")) == 9
+    assert len(at.get("download_button")) == 10
     at.selectbox(key="f_month").select("2020-08").run()
     assert not at.exception
     assert not at.get("download_button")  # the files were for 2020-09

@@ -131,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     blist.set_defaults(func=_boundaries_list)
 
     add_topics_command(sub)
+    add_warn_command(sub)
     add_brief_command(sub)
     add_bench_command(sub)
 
@@ -143,14 +144,81 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _store_and_month(parser: argparse.ArgumentParser) -> None:
+    """The ``--db`` and ``--month`` every per-month report takes."""
+    parser.add_argument("--db", help="数据库路径 (default: $HEATMAP_DB or data/demo.duckdb)")
+    parser.add_argument("--month", required=True, help="月份 YYYY-MM")
+
+
+def add_warn_command(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``warn --db PATH --month YYYY-MM [--method M] [--format json|csv]``."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "warn",
+        help="监测预警：下月可能进入前十的街乡镇及回测 (risk of entering next month's top ten)",
+    )
+    _store_and_month(parser)
+    parser.add_argument(
+        "--method", choices=["persistence", "rank_ma", "model"], default="model",
+        help="预测方法 (default model; the backtest covers all three)",
+    )  # fmt: skip
+    parser.add_argument("--format", choices=["json", "csv"], default="json")
+    parser.add_argument(
+        "--measure", choices=["dispatched", "accepted"], default="dispatched",
+        help="接诉量口径 (default dispatched)",
+    )  # fmt: skip
+    parser.set_defaults(func=_warn)
+    return parser
+
+
+def _warn(args: argparse.Namespace) -> int:
+    from heatmap.analysis import warning
+    from heatmap.intake import store
+
+    con = store.connect(paths.db_path(args.db), read_only=True)
+    try:
+        found = warning.outlook(con, args.month, method=args.method, measure=args.measure)
+    finally:
+        con.close()
+    towns = [
+        {
+            "town_code": str(r["town_code"]), "town_name": str(r["town_name"]),
+            "district": str(r["district_name"]), "district_code": str(r["district_code"]),
+            "p_top_ten": round(float(r["p_top_ten"]), 6),
+            "projected_volume": round(float(r["projected_volume"]), 1),
+            "projected_rank": int(r["projected_rank"]), "reasons": list(r["reasons"]),
+        }
+        for r in found.risk.to_dict("records")
+    ]  # fmt: skip
+    if args.format == "csv":
+        rows = [{**r, "reasons": "、".join(map(str, r["reasons"]))} for r in towns]  # type: ignore[call-overload]
+        import pandas as pd
+
+        sys.stdout.write(pd.DataFrame(rows).to_csv(index=False))
+        return 0
+    backtest = [
+        {
+            "month": str(r["month"]), "method": str(r["method"]),
+            "precision": _fraction(r["precision"]), "recall": _fraction(r["recall"]),
+            "new_entrant_recall": _fraction(r["new_entrant_recall"]),
+        }
+        for r in found.backtest.to_dict("records")
+    ]  # fmt: skip
+    target = towns and str(found.risk["target_month"].iloc[0])
+    out = {
+        "month": args.month, "target_month": target, "method": args.method, "towns": towns,
+        "backtest": backtest, "beats_persistence_on_new_entrants": found.beats_persistence(),
+    }  # fmt: skip
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
 def add_topics_command(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``topics --db PATH --month YYYY-MM --format json|csv [--year Y]``."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "topics",
         help="每月一题：清单问题的当月接诉量与环比 (the 每月一题 problems of a month and their change)",
     )
-    parser.add_argument("--db", help="数据库路径 (default: $HEATMAP_DB or data/demo.duckdb)")
-    parser.add_argument("--month", required=True, help="月份 YYYY-MM")
+    _store_and_month(parser)
     parser.add_argument("--format", choices=["json", "csv"], default="json")
     parser.add_argument(
         "--year",
@@ -172,8 +240,7 @@ def add_brief_command(subparsers: Any) -> argparse.ArgumentParser:
         "brief",
         help="月度简报：PNG、PDF、PPTX (the monthly briefing's figures for a month and scope)",
     )
-    parser.add_argument("--db", help="数据库路径 (default: $HEATMAP_DB or data/demo.duckdb)")
-    parser.add_argument("--month", required=True, help="月份 YYYY-MM")
+    _store_and_month(parser)
     parser.add_argument("--district", help="区名称或代码，如 海淀区 / 110108（默认全市）")
     parser.add_argument("--out", required=True, help="输出目录 (created when missing)")
     parser.add_argument("--lang", choices=["zh", "en"], default="zh")

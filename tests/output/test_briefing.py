@@ -29,7 +29,7 @@ from heatmap.output.briefing.frame import wrap_text
 
 MONTH = "2020-09"
 DISTRICT = "海淀"  # short name on purpose: the CLI and page accept code, name or short name
-KEYS = ["map", "top_ten", "governance", "rates", "problems", "movers"]
+KEYS = ["map", "top_ten", "governance", "rates", "problems", "movers", "warning"]
 
 
 @pytest.fixture(scope="module")

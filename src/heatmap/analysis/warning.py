@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from heatmap.analysis import queries
 from heatmap.analysis.governance import (
     CONDITIONS,
     SUPERVISED,
@@ -26,6 +27,7 @@ from heatmap.analysis.governance import (
     statuses_in,
 )
 from heatmap.errors import FilterError, HeatmapError
+from heatmap.filters import View
 from heatmap.i18n import t
 
 METHODS = ("persistence", "rank_ma", "model")
@@ -119,12 +121,11 @@ def top_problems(con: duckdb.DuckDBPyConnection, *, measure: str = "dispatched")
 
     Columns: month ('YYYY-MM'), town_code, top_problem, top_problem_share.
     """
-    if measure not in ("dispatched", "accepted"):
-        raise FilterError(f"接诉量口径应为 dispatched 或 accepted，收到 {measure!r}")
-    sums = con.execute(
-        f"""SELECT strftime(month, '%Y-%m') AS month, town_code, problem, sum({measure}) AS volume
-        FROM agg_town_month WHERE town_code IS NOT NULL GROUP BY ALL HAVING sum({measure}) > 0"""
-    ).df()
+    months = queries.available_months(con)
+    if not months:
+        return pd.DataFrame(columns=["month", "town_code", "top_problem", "top_problem_share"])
+    whole = View(months[0], months[-1], measure=measure)
+    sums = queries.sums(con, whole, by=["month", "town_code", "problem"], positive=True)
     sums = sums.sort_values(
         ["month", "town_code", "volume", "problem"], ascending=[True, True, False, True]
     )
@@ -132,6 +133,52 @@ def top_problems(con: duckdb.DuckDBPyConnection, *, measure: str = "dispatched")
     sums["top_problem_share"] = sums["volume"] / total
     first = sums.groupby(["month", "town_code"]).head(1).rename(columns={"problem": "top_problem"})
     return first[["month", "town_code", "top_problem", "top_problem_share"]].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """What the 预警 page, the CLI and the briefing show for a month: the risk of each town for the
+    month after, the backtest of every method over the store, and the chosen method."""
+
+    month: str
+    method: str
+    risk: pd.DataFrame
+    backtest: pd.DataFrame
+    predictions: pd.DataFrame
+
+    def mean_scores(self) -> pd.DataFrame:
+        """Mean precision, recall and new-entrant recall per method (rows: METHODS order)."""
+        cols = ["precision", "recall", "new_entrant_recall"]
+        means = self.backtest.groupby("method")[cols].mean()
+        return means.reindex([m for m in METHODS if m in means.index])
+
+    def beats_persistence(self) -> bool:
+        """Whether the chosen method catches more new entrants than persistence does."""
+        means = self.mean_scores()["new_entrant_recall"].fillna(0.0)
+        return bool(means.get(self.method, 0.0) > means.get("persistence", 0.0))
+
+
+def outlook(
+    con: duckdb.DuckDBPyConnection,
+    month: str,
+    *,
+    method: str = "model",
+    measure: str = "dispatched",
+    rules: ExitRules | None = None,
+    lang: str = "zh",
+) -> Outlook:
+    """The month's risk (for the month after) and the backtest over every month of the store from
+    the second year of supervision (each predicted from the months before it only): on the demo,
+    2020-05 onwards (the ranking starts 2019-05); on a store of 13 months or fewer, none."""
+    rules = rules or ExitRules()
+    months = queries.require_month(con, month)
+    panel = queries.monthly_panel(con, measure=measure)
+    problems = top_problems(con, measure=measure)
+    found = risk(panel, month, method=method, rules=rules, problems=problems, lang=lang)
+    first = max(_shift(rules.start_month, 12), months[min(12, len(months) - 1)])
+    tested = [m for m in months[1:] if m >= first] if len(months) > 12 else []
+    predictions = walk_forward(panel, tested, METHODS, rules=rules, problems=problems)
+    return Outlook(month, method, found, score(predictions), predictions)
 
 
 # ----------------------------------------------------------------------------------- backtest
@@ -276,6 +323,7 @@ def close_to_exit(
         for key, (holds, value, target, slope, steps) in found.items():
             rows.append({
                 "month": month, "town_code": code, "town_name": names.at[code, "town_name"],
+                "district_code": names.at[code, "district_code"],
                 "district_name": names.at[code, "district_name"], "spell": int(check["spell"]),
                 "entry_month": spells.get((code, int(check["spell"]))), "condition": key,
                 "label": labels[key], "holds": holds, "value": value,
@@ -290,7 +338,8 @@ def close_to_exit(
 
 
 _EXIT_COLUMNS = [
-    "month", "town_code", "town_name", "district_name", "spell", "entry_month", "condition",
+    "month", "town_code", "town_name", "district_code", "district_name", "spell", "entry_month",
+    "condition",
     "label", "holds", "value", "target", "slope", "projected_month", "blocking", "projected_exit",
 ]  # fmt: skip
 

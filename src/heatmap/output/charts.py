@@ -52,6 +52,20 @@ def problems_figure(
     return _style(fig, t("problems_title", lang, town=town, label=label))
 
 
+def backtest_figure(backtest: pd.DataFrame, *, lang: str) -> go.Figure:
+    """Recall of the predicted top ten per month, one line per method (1 = all ten foreseen)."""
+    fig = go.Figure()
+    colours = {"persistence": "#969696", "rank_ma": "#41b6c4", "model": "#e6550d"}
+    for method, rows in backtest.groupby("method", sort=False):
+        fig.add_scatter(
+            x=rows["month"], y=rows["recall"], mode="lines+markers",
+            name=t(f"warn_method_{method}", lang), line={"color": colours.get(str(method))},
+        )  # fmt: skip
+    fig.update_yaxes(title_text=t("warn_col_recall", lang), tickformat=".0%", range=[0, 1.05])
+    fig.update_xaxes(type="category")
+    return _style(fig, t("warn_backtest_chart", lang))
+
+
 def _style(fig: go.Figure, title: str) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0.01},

@@ -27,6 +27,11 @@ FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang S
 BEIJING_VIEW = pdk.ViewState(latitude=40.15, longitude=116.45, zoom=8.0, min_zoom=6, max_zoom=14)
 
 
+#: Metrics shown as percentages on a rate's colour scale: the rates, and the 预警 page's
+#: probability of entering the top ten (not a measure of the heat map).
+PERCENT_METRICS = (*RATES, "p_top_ten")
+
+
 class CompactDeck(pdk.Deck):  # type: ignore[misc]
     """A Deck whose JSON has no indentation or ASCII escapes (pydeck's is ~3x larger)."""
 
@@ -85,10 +90,10 @@ def classify(
 
 def legend_for(metric: str, breaks: Sequence[float], lang: str) -> Legend:
     """Legend entries for ``breaks`` (rates as percent, counts as integers)."""
-    colors = RATE_COLORS if metric in RATES else VOLUME_COLORS
+    colors = RATE_COLORS if metric in PERCENT_METRICS else VOLUME_COLORS
     fmt = (
         (lambda v: percent(v))
-        if metric in RATES
+        if metric in PERCENT_METRICS
         else (lambda v: f"{v:,.0f}" if v >= 10 else f"{v:,.1f}")
     )
     items = []
@@ -117,7 +122,7 @@ def town_rows(
     )
     values = frame[metric].astype("float64")
     breaks = class_breaks(values)
-    colors = classify(values, breaks, RATE_COLORS if metric in RATES else VOLUME_COLORS)
+    colors = classify(values, breaks, RATE_COLORS if metric in PERCENT_METRICS else VOLUME_COLORS)
     rows: list[dict] = []
     for (_, rec), color in zip(frame.iterrows(), colors, strict=True):
         tip = _town_tip(rec, metric, lang)
@@ -146,7 +151,9 @@ def _town_tip(rec: pd.Series, metric: str, lang: str) -> str:
         f"{t('tt_rank', lang)}：{rec['rank']}",
         f"{t('tt_mom', lang)}：{signed_percent(rec['mom'])}",
     ]
-    if metric in RATES or (metric != "volume" and pd.notna(rec.get(metric))):
+    if metric in PERCENT_METRICS:
+        lines.append(f"{t('metric_' + metric, lang)}：{percent(rec[metric])}")
+    elif metric != "volume" and pd.notna(rec.get(metric)):
         lines.append(f"{t('metric_' + metric, lang)}：{measure_value(metric, rec[metric])}")
     return "<br/>".join(lines)
 

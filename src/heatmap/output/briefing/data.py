@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from heatmap.analysis import governance, queries
+from heatmap.analysis import governance, queries, warning
 from heatmap.analysis.governance import ExitRules, Governance
 from heatmap.errors import FilterError
 from heatmap.filters import View
@@ -36,6 +36,7 @@ class BriefData:
     meta: dict[str, Any]
     boundaries: BoundarySet
     settings: Settings
+    outlook: warning.Outlook  # 监测预警: the risk for the month after, and its backtest
 
     @property
     def scope(self) -> str:
@@ -85,6 +86,7 @@ def collect(
         meta=meta,
         boundaries=boundaries or load_boundary_set(meta.get("boundary_set", "demo_townships_2023")),
         settings=settings,
+        outlook=warning.outlook(con, month, measure=measure, rules=gov.rules, lang=lang),
     )
 
 

@@ -16,7 +16,7 @@ from matplotlib.patches import Rectangle
 from heatmap.analysis import governance
 from heatmap.analysis.governance import CONDITIONS, SUPERVISED, Governance
 from heatmap.geo.geography import load_districts
-from heatmap.i18n import signed_percent, t
+from heatmap.i18n import percent, signed_percent, t
 from heatmap.output.briefing.data import BriefData, movers, top_rows
 from heatmap.output.briefing.frame import (
     CONTENT,
@@ -344,6 +344,45 @@ def movers_slide(data: BriefData) -> Slide:
     return slide
 
 
+def warning_slide(data: BriefData, n: int = 10) -> Slide:
+    """监测预警: the scope's towns most likely to be in next month's top ten, with the reasons, and
+    what the backtest says of the method."""
+    lang = data.lang
+    found = data.outlook
+    risk = data.in_scope(found.risk).head(n)
+    target = str(found.risk["target_month"].iloc[0]) if len(found.risk) else data.month
+    slide = new_slide(
+        data, "warning", t("brief_warn_title", lang, target=target, scope=data.scope),
+        boundary_notice=False,
+    )  # fmt: skip
+    header = [
+        t("col_town", lang), t("col_district", lang), t("warn_col_p", lang),
+        t("warn_col_rank", lang), t("warn_col_projected_rank", lang), t("warn_col_reasons", lang),
+    ]  # fmt: skip
+    sep = t("list_sep", lang)
+    cells = [
+        [
+            str(r["town_name"]), str(r["district_name"]), percent(r["p_top_ten"]),
+            str(int(r["rank"])), str(int(r["projected_rank"])),
+            wrap_text(sep.join(list(r["reasons"])[:3]), 22, max_lines=1, lang=lang),
+        ]
+        for r in as_records(risk)
+    ]  # fmt: skip
+    _table(
+        slide.figure, header, cells, widths=(0.15, 0.1, 0.11, 0.09, 0.09, 0.46),
+        align="lccccl", font=17,
+    )  # fmt: skip
+    if not found.backtest.empty:
+        recall = found.mean_scores()["new_entrant_recall"].astype("float64")
+        note = t(
+            "brief_warn_note", lang, method=t(f"warn_method_{found.method}", lang),
+            first=found.backtest["month"].min(), last=found.backtest["month"].max(),
+            ours=percent(recall.get(found.method)), base=percent(recall.get("persistence")),
+        )  # fmt: skip
+        slide.figure.text(0.06, 0.075, note, fontsize=14, color=GREY)
+    return slide
+
+
 def slides(data: BriefData) -> list[Slide]:
     """Every figure of the briefing, in meeting order."""
     towns = data.boundaries.frame
@@ -355,4 +394,5 @@ def slides(data: BriefData) -> list[Slide]:
         rates_slide(data),
         problems_slide(data),
         movers_slide(data),
+        warning_slide(data),
     ]

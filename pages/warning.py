@@ -1,0 +1,175 @@
+"""监测预警: which towns may enter next month's top ten, a mid-month nowcast, and who is close to exit."""
+
+import pandas as pd
+import streamlit as st
+
+from heatmap.analysis import warning
+from heatmap.analysis.governance import ExitRules
+from heatmap.errors import HeatmapError
+from heatmap.i18n import count, percent, t
+from heatmap.output import charts, maps
+from heatmap.settings import governance_values, score_weights
+from ui import frame, views, warning_views
+
+ctx = frame.page_frame()
+lang, f = ctx.lang, ctx.filters
+settings = views.rules_panel(lang)
+month = f.month_to
+method = st.radio(
+    t("warn_method", lang), list(warning.METHODS), index=list(warning.METHODS).index("model"),
+    key="warn_method", horizontal=True, format_func=lambda m: t(f"warn_method_{m}", lang),
+)  # fmt: skip
+try:
+    rules = ExitRules.from_settings(governance_values(settings))
+    found = warning_views.outlook(ctx.db, month, method, ctx.measure, rules, lang)
+except HeatmapError as exc:
+    frame.show_error(exc, lang)
+target = str(found.risk["target_month"].iloc[0]) if len(found.risk) else month
+
+st.subheader(t("warn_title", lang, target=target, month=month))
+views.notice_line(ctx)
+if ctx.meta.get("synthetic"):
+    st.warning(t("warn_synthetic", lang))
+st.caption(t("warn_method_note", lang))
+
+risk = views.in_view(found.risk, ctx)
+measures = views.town_measures(ctx.db, ctx.view)
+shown = measures.merge(found.risk[["town_code", "p_top_ten"]], on="town_code", how="left")
+
+map_col, list_col = st.columns([3, 2])
+with map_col:
+    st.markdown(f"**{t('warn_map_title', lang, target=target)}**")
+    geoms = views.display_towns(ctx.boundaries.name)
+    rows, legend = maps.town_rows(geoms, shown, metric="p_top_ten", lang=lang)
+    in_view = geoms[geoms["code9"].isin(shown["town_code"])]
+    view = maps.view_for(in_view.total_bounds) if f.districts or f.towns or ctx.scope else None
+    st.pydeck_chart(maps.build_deck(rows, views.display_districts(), view=view), height=520,
+                    key="warn_map")  # fmt: skip
+    views.legend(legend, lang)
+with list_col:
+    st.markdown(f"**{t('warn_list_title', lang, target=target)}**")
+    top = risk.head(15)
+    table = pd.DataFrame(
+        {
+            t("col_town", lang): top["town_name"],
+            t("col_district", lang): top["district_name"],
+            t("warn_col_p", lang): top["p_top_ten"].map(percent),
+            t("warn_col_rank", lang): top["rank"],
+            t("warn_col_projected_rank", lang): top["projected_rank"],
+            t("warn_col_reasons", lang): top["reasons"].map(t("list_sep", lang).join),
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch", height=520)
+    views.downloads(
+        pd.DataFrame(
+            {
+                t("col_town_code", lang): risk["town_code"],
+                t("col_town", lang): risk["town_name"],
+                t("col_district", lang): risk["district_name"],
+                t("warn_col_p", lang): risk["p_top_ten"].round(4),
+                t("warn_col_projected_volume", lang): risk["projected_volume"].round(0),
+                t("warn_col_projected_rank", lang): risk["projected_rank"],
+                t("warn_col_reasons", lang): risk["reasons"].map(t("list_sep", lang).join),
+            }
+        ),
+        f"warning_{target}",
+        lang,
+    )
+
+st.divider()
+st.markdown(f"**{t('warn_backtest_title', lang)}**")
+if found.backtest.empty:
+    st.info(t("warn_backtest_none", lang))
+else:
+    means = found.mean_scores()
+    first, last = found.backtest["month"].min(), found.backtest["month"].max()
+    verdict = "warn_beats" if found.beats_persistence() else "warn_not_beats"
+    st.markdown(
+        t(verdict, lang, method=t(f"warn_method_{method}", lang), first=first, last=last,
+          ours=percent(means.loc[method, "new_entrant_recall"]),
+          base=percent(means.loc["persistence", "new_entrant_recall"]))
+    )  # fmt: skip
+    left, right = st.columns([2, 3])
+    left.dataframe(
+        pd.DataFrame(
+            {
+                t("warn_col_method", lang): [t(f"warn_method_{m}", lang) for m in means.index],
+                t("warn_col_precision", lang): means["precision"].map(percent).to_list(),
+                t("warn_col_recall", lang): means["recall"].map(percent).to_list(),
+                t("warn_col_new_recall", lang): means["new_entrant_recall"].map(percent).to_list(),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    right.plotly_chart(charts.backtest_figure(found.backtest, lang=lang), width="stretch")
+    with st.expander(t("warn_backtest_months", lang)):
+        table = found.backtest.pivot_table(
+            index="month", columns="method", values=["precision", "recall", "new_entrant_recall"]
+        )
+        table.columns = [f"{t('warn_col_' + ('new_recall' if a == 'new_entrant_recall' else a), lang)}·{t('warn_method_' + b, lang)}" for a, b in table.columns]
+        st.dataframe(table.map(percent), width="stretch")
+    calib = warning.calibration(found.predictions[found.predictions["method"] == method], bins=5)
+    with st.expander(t("warn_calibration", lang)):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("warn_col_bin", lang): [f"{percent(a, 0)}–{percent(b, 0)}" for a, b in zip(calib["p_low"], calib["p_high"], strict=True)],
+                    t("warn_col_n", lang): calib["n"].map(count),
+                    t("warn_col_mean_p", lang): calib["mean_p"].map(percent),
+                    t("warn_col_observed", lang): calib["observed"].map(percent),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+st.divider()
+st.markdown(f"**{t('warn_nowcast_title', lang, month=month)}**")
+day = st.slider(t("warn_nowcast_day", lang), 1, 28, 10, key="warn_day")
+try:
+    now = warning_views.month_nowcast(ctx.db, month, day, ctx.measure, ctx.scope)
+except HeatmapError as exc:
+    st.info(str(exc))
+else:
+    now = views.in_view(now, ctx).head(15)
+    st.caption(t("warn_nowcast_note", lang, day=day))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("warn_col_projected_rank", lang): now["projected_rank"],
+                t("col_town", lang): now["town_name"],
+                t("col_district", lang): now["district_name"],
+                t("warn_col_observed_so_far", lang): now["observed"].map(count),
+                t("warn_col_projected_volume", lang): now["projected_volume"].map(count),
+                t("warn_col_interval", lang): [f"{count(a)} – {count(b)}" for a, b in zip(now["low"], now["high"], strict=True)],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+st.divider()
+st.markdown(f"**{t('warn_exit_title', lang, month=month)}**")
+gov = views.governance_result(ctx.db, ctx.measure, score_weights(settings), rules)
+panel = views.panel(ctx.db, ctx.measure, score_weights(settings))
+exits = views.in_view(warning.close_to_exit(gov, panel, month, lang=lang), ctx)
+if exits.empty:
+    st.info(t("warn_exit_none", lang))
+else:
+    blocking = exits[exits["blocking"]]
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("col_town", lang): blocking["town_name"],
+                t("col_district", lang): blocking["district_name"],
+                t("col_entry_month", lang): blocking["entry_month"],
+                t("warn_col_blocking", lang): blocking["label"],
+                t("warn_col_projected_exit", lang): blocking["projected_exit"].fillna(
+                    t("warn_not_at_trend", lang)
+                ),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )

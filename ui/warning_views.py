@@ -1,0 +1,25 @@
+"""Cached reads of the 监测预警 page: the outlook (risk and backtest), the nowcast, close to exit."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from heatmap.analysis import governance, nowcast, warning
+from ui.frame import _connection
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def outlook(
+    db: str, month: str, method: str, measure: str, rules: governance.ExitRules, lang: str
+) -> warning.Outlook:
+    return warning.outlook(
+        _connection(db).cursor(), month, method=method, measure=measure, rules=rules, lang=lang
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def month_nowcast(
+    db: str, month: str, day: int, measure: str, scope: tuple[str, ...] | None
+) -> pd.DataFrame:
+    return nowcast.nowcast(_connection(db).cursor(), month, day, scope=scope, measure=measure)
