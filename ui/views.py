@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from heatmap import i18n
 from heatmap.analysis import governance, queries
 from heatmap.filters import View
 from heatmap.geo.geography import load_boundary_set, load_districts
@@ -216,10 +217,7 @@ def rules_panel(lang: str) -> Settings:
 
 
 def weights_text(settings: Settings, lang: str) -> str:
-    w = score_weights(settings)
-    total = sum(w)
-    names = [t(f"metric_{rate}", lang) for rate in RATES]
-    return " + ".join(f"{x / total:.0%}×{n}" for x, n in zip(w, names, strict=True))
+    return i18n.weights_text(score_weights(settings), lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from heatmap.measures import MEASURES
+from heatmap.measures import MEASURES, SCORE_RATES
 
 LANGS = ("zh", "en")
 
@@ -794,3 +794,10 @@ def measure_value(metric: str, value: float | None) -> str:
     if kind == "per_10k":
         return "—" if value is None or value != value else f"{value:.1f}"
     return count(value)
+
+
+def weights_text(weights: tuple[float, float, float], lang: str = "zh") -> str:
+    """The composite score's formula in words: '10%×响应率 + 45%×解决率 + 45%×满意率'."""
+    total = sum(weights) or 1.0
+    names = [t(f"metric_{rate}", lang) for rate in SCORE_RATES]
+    return " + ".join(f"{x / total:.0%}×{n}" for x, n in zip(weights, names, strict=True))

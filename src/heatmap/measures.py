@@ -44,6 +44,9 @@ MEASURES: dict[str, Measure] = {
 }
 #: The rates, in the order pages show them.
 RATES = tuple(k for k, m in MEASURES.items() if m.kind == "rate")
+#: The rates the composite score weighs (the assessment's three, in the weights' order): a new
+#: rate is shown everywhere but does not enter the score.
+SCORE_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 RATE_PARTS = {k: m.parts for k, m in MEASURES.items() if m.parts is not None}
 
 
@@ -86,8 +89,7 @@ def composite_score(frame: pd.DataFrame, weights: tuple[float, float, float]) ->
     if total <= 0:
         raise ValueError(f"score weights must sum to more than 0, got {weights}")
     w = [x / total for x in weights]
-    return (
-        w[0] * frame["response_rate"]
-        + w[1] * frame["resolution_rate"]
-        + w[2] * frame["satisfaction_rate"]
-    )
+    score = pd.Series(0.0, index=frame.index)
+    for weight, rate in zip(w, SCORE_RATES, strict=True):
+        score = score + weight * frame[rate]
+    return score

@@ -16,8 +16,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from heatmap.i18n import t
+from heatmap.i18n import weights_text as i18n_weights_text
 from heatmap.output.briefing.data import BriefData
-from heatmap.output.briefing.style import DPI, FIG_SIZE, GREY, INK, RATE_LINES, RULE
+from heatmap.output.briefing.style import DPI, FIG_SIZE, GREY, INK, RULE
 from heatmap.settings import Settings, score_weights
 
 
@@ -183,9 +184,6 @@ def text_width(width: float, fontsize: float) -> float:
 
 
 def weights_text(settings: Settings, lang: str) -> str:
-    w = score_weights(settings)
-    total = sum(w) or 1.0
-    names = [t(key, lang) for _, key, _ in RATE_LINES]
-    return " + ".join(f"{x / total:.0%}×{n}" for x, n in zip(w, names, strict=True))
+    return i18n_weights_text(score_weights(settings), lang)
 
 
