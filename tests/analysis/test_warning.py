@@ -316,3 +316,9 @@ def test_close_to_exit_on_the_demo(demo_con: duckdb.DuckDBPyConnection) -> None:
     assert set(out["label"]) == {t(f"cond_{k}", "en") for k in governance.CONDITIONS}
     with pytest.raises(HeatmapError, match="window"):
         warning.close_to_exit(gov, panel, "2021-06", window=1)
+
+
+def test_walk_forward_over_no_month_is_empty() -> None:
+    frame = warning.walk_forward(pd.DataFrame(), [])
+    assert frame.empty
+    assert warning.score(frame).empty

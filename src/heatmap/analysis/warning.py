@@ -201,6 +201,8 @@ def walk_forward(
     rules = rules or ExitRules()
     for method in methods:
         _check_method(method)
+    if not months:  # a store too short to backtest
+        return pd.DataFrame(columns=_PREDICTION_COLUMNS)
     grid = _grid(panel, rules, problems)
     codes = grid.towns["town_code"].to_numpy()
     frames = []
@@ -221,6 +223,12 @@ def walk_forward(
                 "actual": grid.top[target], "previous": grid.top[target - 1],
             }))  # fmt: skip
     return pd.concat(frames, ignore_index=True)
+
+
+_PREDICTION_COLUMNS = [
+    "month", "method", "town_code", "p_top_ten", "projected_volume", "predicted", "actual",
+    "previous",
+]  # fmt: skip
 
 
 def score(predictions: pd.DataFrame) -> pd.DataFrame:
