@@ -32,6 +32,9 @@ BEIJING_VIEW = pdk.ViewState(latitude=40.15, longitude=116.45, zoom=8.0, min_zoo
 PERCENT_METRICS = (*RATES, "p_top_ten")
 
 
+PROBABILITY_BREAKS = [0.05, 0.2, 0.5, 0.8, 1.0]
+
+
 class CompactDeck(pdk.Deck):  # type: ignore[misc]
     """A Deck whose JSON has no indentation or ASCII escapes (pydeck's is ~3x larger)."""
 
@@ -121,7 +124,8 @@ def town_rows(
         measures, left_on="code9", right_on="town_code", how="inner"
     )
     values = frame[metric].astype("float64")
-    breaks = class_breaks(values)
+    # a probability reads on fixed classes (most towns sit near 0: quantiles would hide the risk)
+    breaks = PROBABILITY_BREAKS if metric == "p_top_ten" else class_breaks(values)
     colors = classify(values, breaks, RATE_COLORS if metric in PERCENT_METRICS else VOLUME_COLORS)
     rows: list[dict] = []
     for (_, rec), color in zip(frame.iterrows(), colors, strict=True):
