@@ -24,9 +24,7 @@ __all__ = ["add_alias", "list_aliases", "store_gazetteer", "unresolved_names"]
 
 def store_gazetteer(con: duckdb.DuckDBPyConnection) -> Gazetteer:
     """The store's towns, the former units and the administrator's aliases."""
-    towns = con.execute(
-        "SELECT town_code, town_name, district_code, kind FROM towns"
-    ).df()
+    towns = con.execute("SELECT town_code, town_name, district_code, kind FROM towns").df()
     return Gazetteer(towns, former=load_former_towns(), aliases=list_aliases(con))
 
 
@@ -117,8 +115,10 @@ def _apply(con: duckdb.DuckDBPyConnection, gazetteer: Gazetteer) -> tuple[int, l
                AND (town_raw IS NOT NULL OR address IS NOT NULL)"""
     ).df()
     code, method, _ = assign_towns(
-        rows.assign(town_code=None), pd.Series([None] * len(rows), dtype=object),
-        gazetteer.towns, gazetteer=gazetteer,
+        rows.assign(town_code=None),
+        pd.Series([None] * len(rows), dtype=object),
+        gazetteer.towns,
+        gazetteer=gazetteer,
     )  # the import's own rules: name or alias, then address, within the stated district
     hit = code.notna().to_numpy()
     if not hit.any():

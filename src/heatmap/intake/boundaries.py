@@ -53,11 +53,33 @@ FIELD_GUESSES: dict[str, tuple[str, ...]] = {
         "code12",
     ),
     "name": (
-        "name", "town_name", "名称", "街乡镇", "街道", "xzqmc", "name_zh", "name:zh", "name_chn",
-        "jdmc", "xzmc", "xzjdmc", "街道名称", "乡镇名称", "街乡镇名称", "乡镇街道",
+        "name",
+        "town_name",
+        "名称",
+        "街乡镇",
+        "街道",
+        "xzqmc",
+        "name_zh",
+        "name:zh",
+        "name_chn",
+        "jdmc",
+        "xzmc",
+        "xzjdmc",
+        "街道名称",
+        "乡镇名称",
+        "街乡镇名称",
+        "乡镇街道",
     ),
     "district": (
-        "district", "district_name", "区", "所属区", "qx", "qxmc", "county", "区县", "区县名称",
+        "district",
+        "district_name",
+        "区",
+        "所属区",
+        "qx",
+        "qxmc",
+        "county",
+        "区县",
+        "区县名称",
         "所属区县",
     ),
     "population": ("population", "pop", "人口", "常住人口", "户籍人口"),
@@ -207,7 +229,9 @@ def _to_wgs84_frame(frame: gpd.GeoDataFrame, report: BoundaryReport) -> gpd.GeoD
     minx, miny, maxx, maxy = frame.total_bounds
     degrees = -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
     if frame.crs is not None and frame.crs.is_geographic and not degrees:
-        frame = frame.set_crs(None, allow_override=True)  # GeoJSON says WGS84, the values are metres
+        frame = frame.set_crs(
+            None, allow_override=True
+        )  # GeoJSON says WGS84, the values are metres
     if frame.crs is None:
         frame = frame.set_crs(4326) if degrees else _guess_projection(frame, report)
     elif not frame.crs.equals("EPSG:4326") and not frame.crs.equals("OGC:CRS84"):
@@ -258,7 +282,9 @@ def _guess_projection(frame: gpd.GeoDataFrame, report: BoundaryReport) -> gpd.Ge
             f"（已尝试 EPSG:{', '.join(map(str, PROJECTION_GUESSES))}）；请在 GIS 软件中设定坐标系或补上"
             " .prj 文件 (no CRS, and no usual projection fits Beijing)"
         )
-    report.crs_declared = f"EPSG:{best}（推断：文件无坐标系信息，该投影与区界重合度 {scores[best]:.0%}）"
+    report.crs_declared = (
+        f"EPSG:{best}（推断：文件无坐标系信息，该投影与区界重合度 {scores[best]:.0%}）"
+    )
     return frame.set_crs(best, allow_override=True).to_crs(4326)
 
 
@@ -461,4 +487,3 @@ def list_sets(geo_dir: Path = GEO_DIR) -> list[dict[str, Any]]:
             {k: meta.get(k) for k in ("name", "valid_from", "approximate", "towns", "source")}
         )
     return out
-

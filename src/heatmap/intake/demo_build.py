@@ -115,7 +115,9 @@ def build(db: str | os.PathLike[str], *, scale: float | None = None) -> int:
                 progress=lambda f, m: _write_progress(db, state="running", fraction=f, message=m),
             )  # fmt: skip
         except BaseException as exc:
-            _write_progress(db, state="failed", fraction=0.0, message=f"{type(exc).__name__}: {exc}")
+            _write_progress(
+                db, state="failed", fraction=0.0, message=f"{type(exc).__name__}: {exc}"
+            )
             raise
         _write_progress(db, state="done", fraction=1.0, message="完成 / done", **counts)
     return 0

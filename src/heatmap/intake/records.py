@@ -13,6 +13,7 @@ from heatmap.geo.assign import TownIndex
 from heatmap.geo.cells import points_to_cells
 from heatmap.geo.coords import CRS_NAMES, to_wgs84
 from heatmap.geo.names import Gazetteer, Resolution, district_codes, in_district
+from heatmap.intake.parse import by_value
 from heatmap.intake.store import column_names
 
 #: Columns an export-shaped frame brings (town_code, lon, lat, src_crs may be null per row).
@@ -88,14 +89,14 @@ def _to_wgs84(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         .to_numpy(dtype="float64", na_value=np.nan)
         .copy()
     )
-    crs = frame["src_crs"].fillna("wgs84").to_numpy()
-    unknown = sorted(set(crs) - set(CRS_NAMES))
+    crs, systems = pd.factorize(frame["src_crs"].fillna("wgs84"))
+    unknown = sorted(set(systems) - set(CRS_NAMES))
     if unknown:
         raise CoordinateSystemError(
             f"未知坐标系 {unknown}；应为 {' / '.join(CRS_NAMES)} (unknown coordinate system)"
         )
     for name in CRS_NAMES:
-        rows = crs == name
+        rows = crs == (list(systems).index(name) if name in systems else -2)
         if name != "wgs84" and rows.any():
             lon[rows], lat[rows] = to_wgs84(lon[rows], lat[rows], name)
     return lon, lat
@@ -126,52 +127,69 @@ def assign_towns(
     """
     gaz = gazetteer or Gazetteer(towns)
     n = len(frame)
-    code = pd.Series([None] * n, dtype="object")
-    method = pd.Series(["none"] * n, dtype="object")
-    note = pd.Series([None] * n, dtype="object")
+    code = np.full(n, None, dtype=object)  # numpy inside: masked writes to a Series are slow
+    method = np.full(n, "none", dtype=object)
+    note = np.full(n, None, dtype=object)
     at_point = at_point.reset_index(drop=True)
     district = frame["district_raw"].reset_index(drop=True).astype("object")
     stated = district_codes(district)
-    known = set(towns["town_code"])
-    given = frame["town_code"].reset_index(drop=True).astype("object")
-    odd = given.notna() & ~given.isin(known)
-    if odd.any():  # 12-digit, full-width or former codes
-        given[odd] = _codes(given[odd], gaz)
-    by_code = given.isin(known) & in_district(given, stated)
-    code[by_code], method[by_code] = given[by_code], "code"
+    given, known = _given_codes(frame["town_code"].reset_index(drop=True), towns, gaz)
+    by_code = known & in_district(given, stated).to_numpy(dtype=bool)
+    code[by_code], method[by_code] = given.to_numpy(dtype=object)[by_code], "code"
     for column, parse in (("town_raw", gaz.resolve), ("address", gaz.parse_address)):
-        todo = code.isna()
         values = frame[column].reset_index(drop=True)
-        todo &= values.notna() & (values.astype(str).str.strip() != "")
-        if not todo.any():
+        rows = np.flatnonzero(pd.isna(code) & values.notna().to_numpy(dtype=bool))
+        rows = rows[(values.iloc[rows].astype(str).str.strip() != "").to_numpy(dtype=bool)]
+        if not len(rows):
             continue
-        rows = np.flatnonzero(todo.to_numpy())
         found = _resolve_distinct(
             values.iloc[rows], district.iloc[rows], at_point.iloc[rows], parse, gaz,
             address=column == "address",
         )  # fmt: skip
         hit = found["code"].notna().to_numpy()
-        code.iloc[rows[hit].tolist()] = found["code"].to_numpy(dtype=object)[hit].tolist()
-        method.iloc[rows[hit].tolist()] = found["method"].to_numpy(dtype=object)[hit].tolist()
-        note.iloc[rows[hit].tolist()] = None
+        code[rows[hit]] = found["code"].to_numpy(dtype=object)[hit]
+        method[rows[hit]] = found["method"].to_numpy(dtype=object)[hit]
+        note[rows[hit]] = None
         ambiguous = (found["status"] == "ambiguous").to_numpy() & ~hit
-        ambiguous &= (method.iloc[rows] != "ambiguous").to_numpy()
-        method.iloc[rows[ambiguous]] = "ambiguous"
-        note.iloc[rows[ambiguous]] = found["note"].to_numpy()[ambiguous]
+        ambiguous &= method[rows] != "ambiguous"
+        method[rows[ambiguous]] = "ambiguous"
+        note[rows[ambiguous]] = found["note"].to_numpy(dtype=object)[ambiguous]
         outside = (found["status"] == "outside_district").to_numpy() & ~hit
-        outside &= note.iloc[rows].isna().to_numpy()
-        note.iloc[rows[outside]] = found["note"].to_numpy()[outside]
-    todo = code.isna() & at_point.notna() & (method != "ambiguous")
-    inside = todo & in_district(at_point, stated)
-    code[inside], method[inside], note[inside] = at_point[inside], "point", None
-    away = todo & ~inside
-    note[away] = "坐标所在街乡镇不在所属区内 (the point lies outside the stated district)"
-    silent = code.isna() & note.isna()
-    named = frame["town_raw"].reset_index(drop=True).notna()
-    addressed = frame["address"].reset_index(drop=True).notna()
+        outside &= pd.isna(note[rows])
+        note[rows[outside]] = found["note"].to_numpy(dtype=object)[outside]
+    todo = np.flatnonzero(pd.isna(code) & at_point.notna().to_numpy() & (method != "ambiguous"))
+    inside = in_district(at_point.iloc[todo], stated.iloc[todo]).to_numpy(dtype=bool)
+    code[todo[inside]], method[todo[inside]] = at_point.to_numpy(dtype=object)[todo[inside]], "point"
+    note[todo[inside]] = None
+    note[todo[~inside]] = "坐标所在街乡镇不在所属区内 (the point lies outside the stated district)"
+    silent = pd.isna(code) & pd.isna(note)
+    named = frame["town_raw"].reset_index(drop=True).notna().to_numpy(dtype=bool)
+    addressed = frame["address"].reset_index(drop=True).notna().to_numpy(dtype=bool)
     note[silent & named] = "街乡镇名称无法识别，可在数据导入页添加别名 (unknown town name)"
     note[silent & ~named & addressed] = "地址中没有可识别的街乡镇 (no town in the address)"
-    return code, method, note
+    return (
+        pd.Series(code, dtype="object"),
+        pd.Series(method, dtype="object"),
+        pd.Series(note, dtype="object"),
+    )
+
+
+def _given_codes(
+    values: pd.Series, towns: pd.DataFrame, gaz: Gazetteer
+) -> tuple[pd.Series, np.ndarray]:
+    """The code column read as town codes (12-digit, full-width and former codes put right), and
+    where that is a known town's code; each distinct value read once."""
+    known = set(towns["town_code"])
+
+    def read(given: pd.Series) -> tuple[pd.Series, pd.Series]:
+        given = given.astype("object")
+        odd = given.notna() & ~given.isin(known)
+        if odd.any():  # 12-digit, full-width or former codes
+            given[odd] = _codes(given[odd], gaz)
+        return given, given.isin(known)
+
+    given, is_known = by_value(values, read)
+    return given, is_known.to_numpy(dtype=bool)
 
 
 def _codes(values: pd.Series, gaz: Gazetteer) -> pd.Series:
@@ -200,7 +218,9 @@ def _resolve_distinct(
     where = district.fillna("").astype(str).to_numpy()
     keys, uniques = pd.MultiIndex.from_arrays([text, where]).factorize()
     solved = [parse(v, district=d or None) for v, d in uniques]
-    table = pd.DataFrame([_row(r, v, d, gaz, address) for r, (v, d) in zip(solved, uniques, strict=True)])
+    table = pd.DataFrame(
+        [_row(r, v, d, gaz, address) for r, (v, d) in zip(solved, uniques, strict=True)]
+    )
     out = table.iloc[keys].reset_index(drop=True)
     points = at_point.to_numpy(dtype=object)
     retry = np.flatnonzero((out["status"] == "ambiguous").to_numpy() & pd.notna(points))
@@ -217,7 +237,9 @@ def _resolve_distinct(
     return out
 
 
-def _row(res: Resolution, value: str, district: str, gaz: Gazetteer, address: bool) -> dict[str, Any]:
+def _row(
+    res: Resolution, value: str, district: str, gaz: Gazetteer, address: bool
+) -> dict[str, Any]:
     method = "alias" if "alias" in res.how else ("address" if address else "name")
     note = None
     if res.status == "ambiguous":
@@ -234,7 +256,8 @@ def _ambiguous_note(res: Resolution, gaz: Gazetteer) -> str:
 
 def _attach_names(frame: pd.DataFrame, towns: pd.DataFrame) -> pd.DataFrame:
     ref = towns.set_index("town_code")
-    frame["town_name"] = frame["town_code"].map(ref["town_name"])
-    frame["district_code"] = frame["town_code"].map(ref["district_code"])
-    frame["district_name"] = frame["town_code"].map(ref["district_name"])
+    frame["town_name"], frame["district_code"], frame["district_name"] = by_value(
+        frame["town_code"],
+        lambda c: tuple(c.map(ref[k]) for k in ("town_name", "district_code", "district_name")),
+    )
     return frame

@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from heatmap.errors import StoreError
 
@@ -43,7 +44,11 @@ RECORD_COLUMNS: tuple[tuple[str, str, str], ...] = (
         "VARCHAR NOT NULL",
         "how the town was assigned: code / name / alias / address / point / ambiguous / none",
     ),
-    ("assign_note", "VARCHAR", "why a record has no town, or what was decided (ambiguous, outside …)"),
+    (
+        "assign_note",
+        "VARCHAR",
+        "why a record has no town, or what was decided (ambiguous, outside …)",
+    ),
     ("town_raw", "VARCHAR", "街乡镇 as written in the export (for aliases added later)"),
     ("district_raw", "VARCHAR", "所属区 as written in the export"),
     (
@@ -217,12 +222,20 @@ def append_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> Non
         raise StoreError(
             f"记录缺少字段 {missing} (records lack canonical columns); expected {names}"
         )
-    con.register("_incoming", records[names])
+    con.register("_incoming", _as_arrow(records[names]))
     try:
         columns = ", ".join(names)  # by name: a migrated store has the newer columns last
         con.execute(f"INSERT INTO records ({columns}) SELECT {columns} FROM _incoming")
     finally:
         con.unregister("_incoming")
+
+
+def _as_arrow(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
+    """The frame as an Arrow table (DuckDB reads it twice as fast), or as it is if it has none."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, ValueError, TypeError):
+        return frame
 
 
 def refresh_aggregates(con: duckdb.DuckDBPyConnection, months: Iterable[str] | None = None) -> None:

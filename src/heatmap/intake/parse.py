@@ -1,0 +1,423 @@
+"""Match an export's headers to the canonical fields and parse its text cells into export-shaped rows.
+
+Values are parsed once per distinct value (dates, flags, satisfaction, categories, coordinate
+systems) with the same rules value by value, plain decimals and ``YYYY-MM-DD hh:mm:ss`` times by
+Arrow and a fixed-format reader that read them alike, and personal data are masked only in the
+cells that hold a run of seven digits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from heatmap.errors import HeatmapError
+from heatmap.taxonomy import Taxonomy
+
+#: Canonical field -> header names seen in real exports (matched after removing spaces, case-insensitive).
+HEADERS: dict[str, tuple[str, ...]] = {
+    "record_id": ("工单编号", "工单号", "工单id", "编号", "record_id", "ticket_id", "id"),
+    "received_at": (
+        "受理时间",
+        "来电时间",
+        "创建时间",
+        "登记时间",
+        "received_at",
+        "created_at",
+        "time",
+    ),
+    "channel": ("来电渠道", "渠道", "诉求渠道", "来源渠道", "channel", "source"),
+    "request_type": ("诉求类型", "工单类型", "request_type", "type"),
+    "category": ("问题分类", "诉求分类", "分类", "问题类别", "category"),
+    "text": ("诉求内容", "工单内容", "内容", "问题描述", "text", "content"),
+    "district_raw": ("所属区", "区", "行政区", "所属区县", "district"),
+    "town_raw": ("街乡镇", "所属街乡镇", "街道", "乡镇", "街道乡镇", "town", "street"),
+    "town_code": ("街乡镇代码", "街道代码", "街乡镇编码", "town_code"),
+    "community": ("社区", "社区（村）", "社区村", "community"),
+    "address": ("详细地址", "地址", "事发地址", "诉求地址", "address"),
+    "lon": ("经度", "lon", "lng", "longitude", "x"),
+    "lat": ("纬度", "lat", "latitude", "y"),
+    "src_crs": ("坐标系", "坐标系统", "crs"),
+    "unit": ("承办单位", "承办部门", "unit"),
+    "dispatched": ("是否派单", "派单", "dispatched"),
+    "responded": ("是否响应", "响应", "responded"),
+    "evaluated": ("是否回访", "回访", "evaluated"),
+    "resolved": ("是否解决", "解决", "resolved"),
+    "satisfied": ("是否满意", "满意度", "满意", "satisfied", "satisfaction"),
+    "closed_at": ("办结时间", "closed_at"),
+    "phone": ("来电号码", "联系电话", "电话", "手机号", "手机", "phone"),
+    "name": ("姓名", "来电人", "联系人", "name"),
+}
+PERSONAL = ("phone", "name")
+REQUIRED = ("record_id", "received_at")
+_TRUE = {"是", "1", "true", "t", "y", "yes", "已响应", "已解决", "满意", "已派单", "已回访", "√"}
+_FALSE = {"否", "0", "false", "f", "n", "no", "未响应", "未解决", "不满意", "未派单", "未回访", "×"}
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)?(\d{3,4})\d{4}(?!\d)")
+#: Every match of the two patterns above holds seven digits in a row (RE2's \p{Nd} covers
+#: Python's \d), so a cell without such a run is left as it is.
+_DIGIT_RUN = r"\p{Nd}{7}"
+_ISO_TIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
+_DECIMAL = r"^[0-9]{1,15}(\.[0-9]+)?$"  # read alike by Arrow and pandas, to the last bit
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read a file. ``satisfied_values`` and ``satisfied_min_score`` are settings (assumptions)."""
+
+    crs: str = "auto"  # auto / wgs84 / gcj02 / bd09 / EPSG:NNNN (projected or geographic)
+    allow_outside: bool = False  # import a file whose points mostly fall outside Beijing
+    mapping: dict[str, str] = field(default_factory=dict)  # header -> canonical field
+    satisfied_values: tuple[str, ...] = ("满意", "基本满意", "非常满意")
+    satisfied_min_score: int = 4  # on a 1–5 score
+    resolved_values: tuple[str, ...] = ("是", "已解决", "解决", "1", "true")
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def match_headers(headers: list[str], mapping: dict[str, str], *, source: str) -> dict[str, str]:
+    """Header -> canonical field; an unknown layout raises with the headers seen and expected."""
+    lookup = {_key(alias): name for name, aliases in HEADERS.items() for alias in aliases}
+    out: dict[str, str] = {}
+    for header in headers:
+        target = mapping.get(header) or lookup.get(_key(header))
+        if target and target not in out.values():
+            out[header] = target
+    missing = [f for f in REQUIRED if f not in out.values()]
+    located = {"town_raw", "town_code", "lon", "address"} & set(out.values())
+    if missing or not located:
+        expected = (
+            "、".join(HEADERS[f][0] for f in (*REQUIRED, "街乡镇/经纬度/详细地址") if f in HEADERS)
+            or ""
+        )
+        raise HeatmapError(
+            f"{source} 的表头无法识别：缺少 {missing or ['街乡镇 / 经度纬度 / 详细地址 之一']}。"
+            f"读到的表头：{headers}；至少需要：工单编号、受理时间，以及街乡镇、经纬度或详细地址之一 {expected}。"
+            "可用 --mapping 文件指定对应关系 (unknown layout; pass a mapping file)"
+        )
+    return out
+
+
+def _key(header: str) -> str:
+    return re.sub(r"[\s_\-（）()]", "", header).lower()
+
+
+_PERSONAL_KEYS = {_key(alias) for name in PERSONAL for alias in HEADERS[name]}
+
+
+def load_mapping(path: str | os.PathLike[str]) -> dict[str, str]:
+    """A mapping file (TOML ``[columns]`` table or CSV ``header,field``) of header -> canonical field."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".toml":
+            table = tomllib.loads(path.read_text(encoding="utf-8")).get("columns", {})
+        else:
+            rows = pd.read_csv(path, dtype=str, header=None, encoding="utf-8-sig")
+            table = dict(zip(rows[0], rows[1], strict=True))
+    except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
+        raise HeatmapError(f"无法读取对应关系文件 {path}：{exc}") from exc
+    unknown = sorted(set(table.values()) - set(HEADERS))
+    if unknown:
+        raise HeatmapError(
+            f"对应关系文件 {path} 中的字段 {unknown} 未知；可用字段：{', '.join(HEADERS)}"
+        )
+    return {str(k): str(v) for k, v in table.items()}
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_rows(
+    raw: pd.DataFrame,
+    lines: np.ndarray,
+    fields: dict[str, str],
+    options: ImportOptions,
+    taxonomy: Taxonomy,
+    *,
+    source: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Export-shaped rows (usable) and quarantine rows (with line and reason)."""
+    frame = raw[list(fields)].rename(columns=fields)
+    for personal in PERSONAL:
+        frame = frame.drop(columns=personal, errors="ignore")
+    frame["line"] = lines
+    record_id = frame["record_id"].str.strip()
+    received = parse_times(frame["received_at"])
+    no_id = (record_id == "").to_numpy(dtype=bool)
+    bad = no_id | received.isna().to_numpy(dtype=bool)
+    out = pd.DataFrame({"record_id": record_id, "received_at": received, "line": frame["line"]})
+    for col in ("channel", "request_type", "address", "town_code", "town_raw", "district_raw"):
+        out[col] = frame[col].replace("", None) if col in frame else None
+    out["text"] = mask_column(frame["text"]) if "text" in frame else None
+    out["address"] = mask_column(out["address"])
+    out["theme"], out["problem"] = _problems(frame, taxonomy)
+    lon, lat, crs_col = _coordinates(frame)
+    out["lon"], out["lat"], out["src_crs"] = lon, lat, crs_col
+    bad_coords = frame.get("lon", pd.Series("", index=frame.index)).ne("") & np.isnan(lon)
+    out["bad_coordinates"] = bad_coords.to_numpy()
+    out["dispatched"] = parse_flags(frame["dispatched"]) if "dispatched" in frame else True
+    out["responded"] = parse_flags(frame["responded"]) if "responded" in frame else False
+    satisfied, sat_known = parse_satisfaction(frame.get("satisfied"), options, index=frame.index)
+    resolved = (
+        parse_flags(frame["resolved"])
+        if "resolved" in frame
+        else pd.Series(False, index=frame.index)
+    )
+    res_known = (
+        frame["resolved"].ne("") if "resolved" in frame else pd.Series(False, index=frame.index)
+    )
+    evaluated = parse_flags(frame["evaluated"]) if "evaluated" in frame else (sat_known | res_known)
+    out["evaluated"] = evaluated & out["dispatched"]
+    out["resolved"] = resolved & out["evaluated"]
+    out["satisfied"] = satisfied & out["evaluated"]
+    out["responded"] = out["responded"] & out["dispatched"]
+    quarantine = _quarantine(raw, fields, frame, bad, no_id, source)
+    return (out[~bad] if bad.any() else out).reset_index(drop=True), quarantine
+
+
+def _quarantine(
+    raw: pd.DataFrame,
+    fields: dict[str, str],
+    frame: pd.DataFrame,
+    bad: np.ndarray,
+    no_id: np.ndarray,
+    source: str,
+) -> pd.DataFrame:
+    """Rows without an id or a readable time, with line, reason and the row (personal fields out)."""
+    rows = np.flatnonzero(bad)
+    picked = raw.iloc[rows] if len(rows) else raw.iloc[:0]  # (a take copies every column)
+    raw_safe = picked.drop(columns=[h for h, f in fields.items() if f in PERSONAL])
+    reason = np.where(no_id[rows], "缺少工单编号", "受理时间无法识别")
+    quarantine = pd.DataFrame(
+        {
+            "source": source,
+            "line": frame["line"].iloc[rows].astype("int64"),
+            "reason": pd.Series(reason, index=frame.index[rows], dtype="object"),
+            "raw": [json.dumps(r, ensure_ascii=False) for r in raw_safe.to_dict("records")],
+        }
+    )
+    return quarantine.reset_index(drop=True)
+
+
+def by_value(values: pd.Series, parse: Callable[[pd.Series], Any]) -> Any:
+    """``parse(values)`` computed once per distinct value: ``parse`` must work value by value.
+
+    ``parse`` returns a Series or a tuple of Series over its argument; the same comes back over
+    ``values`` (same index), each distinct value parsed once.
+    """
+    codes, uniques = _distinct(values)
+    if len(uniques) == len(values):
+        return parse(values)
+    found = parse(uniques)
+    if isinstance(found, tuple):
+        return tuple(_spread(c, codes, values) for c in found)
+    return _spread(found, codes, values)
+
+
+def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Each value's position among the distinct values, and those (same dtype, NA included)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, pd.Series(uniques, dtype=values.dtype)
+
+
+def _spread(found: pd.Series, codes: np.ndarray, values: pd.Series) -> pd.Series:
+    """Per-distinct results back over the rows of ``values``."""
+    taken = found.array.take(codes)
+    return pd.Series(taken, index=values.index, name=values.name, dtype=found.dtype, copy=False)
+
+
+def parse_times(values: pd.Series) -> pd.Series:
+    """Timestamps from text in common layouts or Excel serial numbers; NaT where unreadable.
+
+    Read once per distinct value; values all written ``YYYY-MM-DD hh:mm:ss`` (an export's usual
+    layout) take a fixed-format reader, which reads them as :func:`_parse_times` does.
+    """
+    if isinstance(values.dtype, pd.StringDtype) and len(values):
+        iso = pc.match_substring_regex(pa.array(values.array), _ISO_TIME)
+        if pc.all(iso.fill_null(False)).as_py():
+            return _parse_times_fast(values, np.ones(len(values), dtype=bool))
+    return by_value(values, _parse_times_fast)
+
+
+def _parse_times_fast(values: pd.Series, iso: np.ndarray | None = None) -> pd.Series:
+    if not isinstance(values.dtype, pd.StringDtype) or values.empty:
+        return _parse_times(values)
+    if iso is None:
+        found = pc.match_substring_regex(pa.array(values.array), _ISO_TIME)
+        iso = found.fill_null(False).to_numpy(zero_copy_only=False)
+    if not iso.any():
+        return _parse_times(values)
+    fixed = pd.to_datetime(values[iso], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    parsed = fixed.notna().to_numpy()
+    if not parsed.any():
+        return _parse_times(values)
+    fixed = fixed.where(_plausible(fixed))
+    if iso.all():
+        return fixed
+    # the other layouts as before; one readable fixed-format value sets the resolution alike
+    sample = values[iso][parsed].iloc[:1]
+    rest = _parse_times(pd.concat([values[~iso], sample]))
+    out = rest.iloc[: int((~iso).sum())]
+    merged = pd.Series(pd.NaT, index=values.index, dtype=rest.dtype)
+    merged[~iso] = out.to_numpy()
+    merged[iso] = fixed.astype(rest.dtype).to_numpy()
+    return merged
+
+
+def _plausible(times: pd.Series) -> pd.Series:
+    return times.between(pd.Timestamp("2000-01-01"), pd.Timestamp.now() + pd.Timedelta(days=1))
+
+
+def _parse_times(values: pd.Series) -> pd.Series:
+    """Value by value: each layout tried in turn (see :func:`parse_times`)."""
+    original = values.astype(str).str.strip()
+    serial = pd.to_numeric(original, errors="coerce")
+    text = original.str.replace(r"[年月/]", "-", regex=True).str.replace("日", " ", regex=False)
+    for unit, sep in (("时", ":"), ("分", ":"), ("秒", "")):
+        text = text.str.replace(unit, sep, regex=False)
+    text = text.str.strip().str.rstrip(":-")
+    out = pd.to_datetime(text, errors="coerce", format="mixed")
+    compact = text.str.fullmatch(r"\d{14}|\d{12}|\d{8}")
+    if compact.any():
+        out[compact] = pd.to_datetime(
+            text[compact].str.pad(14, "right", "0"), format="%Y%m%d%H%M%S", errors="coerce"
+        )
+    excel = serial.between(20_000, 80_000) & ~compact
+    if excel.any():
+        out[excel] = pd.Timestamp("1899-12-30") + pd.to_timedelta(serial[excel], unit="D")
+    return out.where(_plausible(out))
+
+
+def parse_flags(values: pd.Series) -> pd.Series:
+    """是/否, 1/0, true/false, 已响应/未响应 … to bool (anything else False)."""
+    return by_value(values, _flags)
+
+
+def _flags(values: pd.Series) -> pd.Series:
+    text = values.astype(str).str.strip().str.lower()
+    return text.isin(_TRUE)
+
+
+def parse_satisfaction(
+    values: pd.Series | None, options: ImportOptions, *, index: pd.Index | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """(satisfied, answered) from 是/否, 满意/基本满意/不满意 or a 1–5 score."""
+    if values is None:
+        none = pd.Series(False, index=index, dtype=bool)
+        return none, none
+
+    def parse(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+        text = values.astype(str).str.strip()
+        score = pd.to_numeric(text, errors="coerce")
+        is_score = score.between(1, 5) & ~text.isin(["0", "1"])
+        satisfied = text.isin(options.satisfied_values) | _flags(text)
+        satisfied = satisfied.where(~is_score, score >= options.satisfied_min_score)
+        return satisfied.astype(bool), text.ne("")
+
+    found: tuple[pd.Series, pd.Series] = by_value(values, parse)
+    return found
+
+
+def mask_personal(text: Any) -> Any:
+    """Phone numbers in free text masked (138****5678); landlines keep only the area code."""
+    if not isinstance(text, str):
+        return text
+    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    return _LANDLINE.sub(lambda m: f"{m.group(1) or ''}{'*' * 7}", text)
+
+
+def mask_column(values: pd.Series) -> pd.Series:
+    """``values.map(mask_personal)``, masking only the cells with seven digits in a row."""
+    if not isinstance(values.dtype, pd.StringDtype) or values.empty:
+        return values.map(mask_personal)
+    found = pc.match_substring_regex(pa.array(values.array), _DIGIT_RUN)
+    rows = np.flatnonzero(found.fill_null(False).to_numpy(zero_copy_only=False))
+    out = values.copy()
+    if len(rows):
+        out.iloc[rows] = by_value(values.iloc[rows], lambda v: v.map(mask_personal)).to_numpy()
+    return out
+
+
+def _problems(frame: pd.DataFrame, taxonomy: Taxonomy) -> tuple[pd.Series, pd.Series]:
+    """Theme and problem from the export's category (levels split on > / ／ -), else the text classifier."""
+    names = {p.name: p.theme for p in taxonomy.problems}
+
+    def from_category(cat: str) -> str | None:
+        levels = [s.strip() for s in re.split(r"[>／/\-|]", str(cat)) if s.strip()]
+        return next((lvl for lvl in reversed(levels) if lvl in names), None)
+
+    other = "其他" if "其他" in names else None
+
+    def finish(problem: pd.Series) -> tuple[pd.Series, pd.Series]:
+        problem = problem.where(problem.isin(list(names)), other)
+        return problem.map(names), problem
+
+    if "category" in frame:
+        codes, categories = _distinct(frame["category"])
+        per_category = categories.map(from_category).astype("object")
+        if "text" not in frame or not per_category.isna().any():  # the category says it all
+            theme, problem = finish(per_category)
+            return _spread(theme, codes, frame["category"]), _spread(
+                problem, codes, frame["category"]
+            )
+        problem = _spread(per_category, codes, frame["category"])
+    else:
+        problem = pd.Series([None] * len(frame), index=frame.index, dtype="object")
+    missing = problem.isna()
+    if missing.any() and "text" in frame:
+        problem[missing] = _classify(frame.loc[missing, "text"], taxonomy)
+    found: tuple[pd.Series, pd.Series] = by_value(problem, finish)
+    return found
+
+
+def _classify(texts: pd.Series, taxonomy: Taxonomy) -> pd.Series:
+    try:
+        from heatmap.intake.classify import classify  # the keyword classifier (每月一题 issue)
+    except ImportError:
+        return pd.Series([None] * len(texts), index=texts.index, dtype="object")
+    return classify(texts)
+
+
+def _coordinates(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """Numeric lon/lat (NaN when missing or unreadable; sanity is checked per file later) and the
+    per-row system if given."""
+    lon = _numbers(frame["lon"]) if "lon" in frame else np.full(len(frame), np.nan)
+    lat = _numbers(frame["lat"]) if "lat" in frame else np.full(len(frame), np.nan)
+    aliases = {"gcj-02": "gcj02", "bd-09": "bd09", "wgs-84": "wgs84", "cgcs2000": "wgs84"}
+    if "src_crs" in frame:
+        crs = by_value(
+            frame["src_crs"],
+            lambda v: v.str.lower().map(lambda c: aliases.get(c, c) if c else None),
+        )
+    else:
+        crs = pd.Series([None] * len(frame), dtype="object")
+    return lon, lat, crs.reset_index(drop=True)
+
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    """``pd.to_numeric(values, errors="coerce")`` as float64; plain decimals read by Arrow."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        return pd.to_numeric(values, errors="coerce").to_numpy("float64", copy=True)
+    text = pa.array(values.array)
+    plain = pc.match_substring_regex(text, _DECIMAL).fill_null(False)
+    out = np.full(len(values), np.nan)
+    rows = plain.to_numpy(zero_copy_only=False)
+    out[rows] = pc.cast(text.filter(plain), pa.float64()).to_numpy(zero_copy_only=False)
+    if not rows.all():
+        other = values[~rows]
+        out[~rows] = by_value(other, lambda v: pd.to_numeric(v, errors="coerce")).to_numpy(
+            "float64"
+        )
+    return out
