@@ -6,10 +6,11 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from heatmap.errors import BoundaryError
-from heatmap.geo.assign import TownIndex, assign_points
+from heatmap.geo.assign import SAVED_INDEX, TownIndex, assign_points
 
 # Hand-drawn layout, total bounds (0, 0, 30, 10):
 #
@@ -279,3 +280,54 @@ def test_points_near_every_vertex_match_sjoin_within(voronoi_frame):
 
     assert got.tolist() == expected
     assert index.lookup(x, y).tolist() == expected
+
+
+# --------------------------------------------------------------------------- saved index
+
+
+def test_saved_index_answers_as_a_fresh_one_with_nothing_left_to_classify(voronoi_frame, tmp_path):
+    rng = np.random.default_rng(3)
+    vertices = shapely.get_coordinates(voronoi_frame.geometry.boundary.to_numpy())
+    near = vertices[rng.integers(0, len(vertices), 5000)] + rng.normal(0, 1e-4, (5000, 2))
+    x = np.concatenate([rng.uniform(115.3, 117.7, 5000), near[:, 0], [np.nan]])
+    y = np.concatenate([rng.uniform(39.3, 41.2, 5000), near[:, 1], [40.0]])
+    fresh = TownIndex.from_frame(voronoi_frame)
+    path = TownIndex.from_frame(voronoi_frame).save(tmp_path / "index.npz")
+
+    saved = TownIndex.load(path, voronoi_frame.geometry.to_numpy(), voronoi_frame["code9"])
+
+    assert saved is not None and saved._sub_ready.all()  # a first call classifies nothing
+    assert saved.lookup(x, y).tolist() == fresh.lookup(x, y).tolist()
+    assert repr(saved).startswith("TownIndex(")
+
+
+def test_saving_twice_gives_the_same_bytes(tmp_path):
+    a = TownIndex.from_frame(frame(), cell_deg=COARSE).save(tmp_path / "a.npz")
+    index = TownIndex.from_frame(frame(), cell_deg=COARSE)
+    index.lookup([2.5, 13.0], [2.5, 5.0])  # some fine cells classified before saving
+    b = index.save(tmp_path / "b.npz")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_a_saved_index_is_refused_for_other_polygons_or_cells(tmp_path):
+    path = TownIndex.from_frame(frame(), cell_deg=COARSE).save(tmp_path / "index.npz")
+    moved = [shapely.affinity.translate(g, 1e-6, 0) for g in GEOMETRIES]
+    assert TownIndex.load(path, GEOMETRIES, CODES, cell_deg=COARSE) is not None
+    assert TownIndex.load(path, moved, CODES, cell_deg=COARSE) is None
+    assert TownIndex.load(path, GEOMETRIES, [*CODES[:-1], "X"], cell_deg=COARSE) is None
+    assert TownIndex.load(path, GEOMETRIES, CODES, cell_deg=1.0) is None
+    assert TownIndex.load(tmp_path / "missing.npz", GEOMETRIES, CODES, cell_deg=COARSE) is None
+    (tmp_path / "broken.npz").write_bytes(b"not a zip")
+    assert TownIndex.load(tmp_path / "broken.npz", GEOMETRIES, CODES, cell_deg=COARSE) is None
+
+
+def test_from_frame_takes_the_saved_index_named_by_the_frame(tmp_path):
+    gdf = frame()
+    gdf.attrs[SAVED_INDEX] = str(
+        TownIndex.from_frame(gdf, cell_deg=COARSE).save(tmp_path / "i.npz")
+    )
+    assert TownIndex.from_frame(gdf, cell_deg=COARSE)._sub_ready.all()
+    part = gdf.iloc[:3]  # the attribute travels with a subset: its own index is built
+    assert part.attrs[SAVED_INDEX]
+    index = TownIndex.from_frame(part, cell_deg=COARSE)
+    assert not index._sub_ready.all() and index.lookup([2.5], [2.5]).tolist() == ["A"]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -13,7 +14,9 @@ from shapely.geometry import Polygon, box
 
 from heatmap.errors import BoundaryError
 from heatmap.geo import geography
+from heatmap.geo.assign import SAVED_INDEX, TownIndex
 from heatmap.geo.geography import (
+    INDEX_FILE,
     BoundarySet,
     build_demo_townships,
     load_boundary_set,
@@ -112,6 +115,7 @@ def test_rebuild_is_byte_identical_to_the_files_in_geo(tmp_path: Path) -> None:
     for rel in (
         "demo_townships_2023/townships.geojson",
         "demo_townships_2023/metadata.json",
+        "demo_townships_2023/town_index.npz",
         "districts/districts.geojson",
         "districts/districts_display.geojson",
         "districts/metadata.json",
@@ -315,3 +319,21 @@ def test_notice_only_for_approximate_sets(
 def test_notice_rejects_unknown_language(demo: BoundarySet) -> None:
     with pytest.raises(ValueError, match="'zh' or 'en', got 'fr'"):
         demo.notice("fr")
+
+
+def test_the_demo_set_loads_with_its_saved_index_every_cell_classified() -> None:
+    """A fresh process's first lookup classifies nothing: the index was saved with the set."""
+    frame = load_boundary_set().frame
+    assert frame.attrs[SAVED_INDEX] == str(GEO_DIR / "demo_townships_2023" / INDEX_FILE)
+    saved = TownIndex.load(
+        frame.attrs[SAVED_INDEX], frame.geometry.to_numpy(), frame["code9"].to_numpy()
+    )
+    assert saved is not None, (
+        "geo/demo_townships_2023/town_index.npz is stale: rebuild it with "
+        "heatmap.geo.geography.write_town_index(Path('geo/demo_townships_2023'))"
+    )
+    index = TownIndex.from_frame(frame, code_field="code9")
+    assert index._sub_ready.all()
+    lon, lat = np.meshgrid(np.linspace(115.4, 117.6, 300), np.linspace(39.4, 41.1, 300))
+    fresh = TownIndex(frame.geometry.to_numpy(), frame["code9"].to_numpy())
+    assert index.lookup(lon, lat).tolist() == fresh.lookup(lon, lat).tolist()

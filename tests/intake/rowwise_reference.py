@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from heatmap.errors import HeatmapError
-from heatmap.geo.names import Gazetteer, district_codes, in_district
+from heatmap.geo.names import Gazetteer, Resolution, district_codes, in_district
 from heatmap.intake.parse import _PERSONAL_KEYS, PERSONAL, ImportOptions, _key
-from heatmap.intake.records import _codes, _resolve_distinct
+from heatmap.intake.records import _codes, _row
 from heatmap.taxonomy import Taxonomy
 
 _TRUE = {"是", "1", "true", "t", "y", "yes", "已响应", "已解决", "满意", "已派单", "已回访", "√"}
@@ -321,3 +322,39 @@ def assign_towns(
     note[silent & named] = "街乡镇名称无法识别，可在数据导入页添加别名 (unknown town name)"
     note[silent & ~named & addressed] = "地址中没有可识别的街乡镇 (no town in the address)"
     return code, method, note
+
+
+def _resolve_distinct(
+    values: pd.Series,
+    district: pd.Series,
+    at_point: pd.Series,
+    parse: Callable[..., Resolution],
+    gaz: Gazetteer,
+    *,
+    address: bool,
+) -> pd.DataFrame:
+    """code, method, status and note per row, each distinct (value, district) resolved once.
+
+    The point is consulted only for rows whose name is ambiguous, once per distinct point town.
+    """
+    text = values.astype(str).to_numpy()
+    where = district.fillna("").astype(str).to_numpy()
+    keys, uniques = pd.MultiIndex.from_arrays([text, where]).factorize()
+    solved = [parse(v, district=d or None) for v, d in uniques]
+    table = pd.DataFrame(
+        [_row(r, v, d, gaz, address) for r, (v, d) in zip(solved, uniques, strict=True)]
+    )
+    out = table.iloc[keys].reset_index(drop=True)
+    points = at_point.to_numpy(dtype=object)
+    retry = np.flatnonzero((out["status"] == "ambiguous").to_numpy() & pd.notna(points))
+    cache: dict[tuple[str, str, str], dict[str, Any]] = {}
+    decided = []
+    for i in retry:
+        key = (text[i], where[i], str(points[i]))
+        if key not in cache:
+            res = parse(key[0], district=key[1] or None, point_town=key[2])
+            cache[key] = _row(res, key[0], key[1], gaz, address)
+        decided.append(cache[key])
+    if decided:
+        out.iloc[retry] = pd.DataFrame(decided, index=out.index[retry])[out.columns]
+    return out

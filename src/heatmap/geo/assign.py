@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
 import threading
+import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -26,6 +31,13 @@ _SPLIT = 4  # boundary cells are split into _SPLIT x _SPLIT sub-cells
 _FINE = 4  # boundary sub-cells are split into _FINE x _FINE fine cells
 _REFINE_LOCK = threading.Lock()  # guards the lazy classification of fine cells
 _MAX_CELLS = 20_000_000  # refuse grids larger than this (80 MB of cell states)
+#: Frame attribute naming a saved index of the frame's polygons (set by ``load_boundary_set``).
+SAVED_INDEX = "town_index_file"
+_LAYOUT = 1  # of a saved index; bump with any change to how cells are classified
+_SAVED = (  # the arrays a saved index holds, besides its fingerprint
+    "_state", "_sub_state", "_sub_x0", "_sub_y0", "_sub_ready", "_fine_state", "_cand_ptr",
+    "_cand_poly",
+)  # fmt: skip
 
 
 class TownIndex:
@@ -110,9 +122,76 @@ class TownIndex:
             geometry is not a (Multi)Polygon.
         """
         _check_frame(gdf, code_field=code_field)
-        return cls(
-            gdf.geometry.to_numpy(), gdf[code_field].to_numpy(dtype=object), cell_deg=cell_deg
-        )
+        geoms, codes = gdf.geometry.to_numpy(), gdf[code_field].to_numpy(dtype=object)
+        saved = gdf.attrs.get(SAVED_INDEX)  # the set's index, saved beside it when it was built
+        if saved:
+            index = cls.load(saved, geoms, codes, cell_deg=cell_deg)
+            if index is not None:
+                return index
+        return cls(geoms, codes, cell_deg=cell_deg)
+
+    def refine_all(self) -> TownIndex:
+        """Classify every fine cell now, as first calls otherwise do where their points fall."""
+        self._refine(np.arange(len(self._sub_x0), dtype=np.intp))
+        return self
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the index, every fine cell classified, to ``path`` (an ``.npz`` file).
+
+        The same polygons give a byte-identical file. :meth:`load` reads it back for those
+        polygons only (it holds a fingerprint of their coordinates, codes and the cell size).
+        """
+        self.refine_all()
+        arrays = {name.lstrip("_"): getattr(self, name) for name in _SAVED}
+        arrays["fingerprint"] = np.array(_fingerprint(self._geoms, self.codes, self.cell_deg))
+        path = Path(path)
+        partial = path.with_name(path.name + ".tmp")
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, array in arrays.items():
+                buffer = io.BytesIO()
+                array = np.require(array, requirements="C")  # (a 0-d array stays 0-d)
+                np.lib.format.write_array(buffer, array, allow_pickle=False)
+                entry = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                archive.writestr(entry, buffer.getvalue(), compress_type=zipfile.ZIP_DEFLATED)
+        os.replace(partial, path)
+        return path
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        geometries: Sequence[Any] | npt.NDArray[Any],
+        codes: Sequence[str] | npt.NDArray[Any],
+        *,
+        cell_deg: float = 0.01,
+    ) -> TownIndex | None:
+        """The index :meth:`save` wrote at ``path`` for these polygons, with nothing left to
+        classify; None when the file is missing or unreadable, or was saved for other polygons
+        (or another cell size or layout)."""
+        geoms = np.asarray(geometries, dtype=object)
+        _check_inputs(geoms, codes, cell_deg=cell_deg)
+        index = cls.__new__(cls)
+        index.codes = np.array([str(c) for c in codes], dtype=object)
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                if saved["fingerprint"].item() != _fingerprint(geoms, index.codes, cell_deg):
+                    return None
+                for name in _SAVED:
+                    setattr(index, name, saved[name.lstrip("_")])
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            return None
+        shapely.prepare(geoms)
+        bounds = shapely.bounds(geoms)
+        for _ in range(2):  # GEOS indexes a prepared polygon's edges at its second point test
+            shapely.intersects_xy(geoms, bounds[:, 0::2].mean(axis=1), bounds[:, 1::2].mean(axis=1))
+        index._geoms = geoms
+        index._codes_or_none = np.array([*index.codes, None], dtype=object)
+        index.cell_deg = float(cell_deg)
+        index._bounds = tuple(float(v) for v in shapely.total_bounds(geoms))
+        minx, miny, maxx, maxy = index._bounds
+        index._nx = int(np.floor((maxx - minx) / index.cell_deg)) + 1  # as _build_grid
+        index._ny = int(np.floor((maxy - miny) / index.cell_deg)) + 1
+        return index
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -356,6 +435,15 @@ def _classify(
     cand_poly = poly_ids[boundary[cell_ids]].astype(np.intp)
     cand_ptr = np.concatenate([[0], np.cumsum(n_cand[boundary])]).astype(np.intp)
     return state, cand_ptr, cand_poly
+
+
+def _fingerprint(geoms: npt.NDArray[Any], codes: npt.NDArray[Any], cell_deg: float) -> str:
+    """A digest of the polygons (their WKB), their codes, the cell size and the saved layout."""
+    digest = hashlib.sha256(f"{_LAYOUT}|{_SPLIT}|{_FINE}|{_PAD}|{cell_deg!r}".encode())
+    digest.update("\x00".join(str(c) for c in codes).encode())
+    for wkb in shapely.to_wkb(geoms):
+        digest.update(wkb)
+    return digest.hexdigest()
 
 
 def _check_frame(gdf: gpd.GeoDataFrame, *, code_field: str) -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 from heatmap.errors import BoundaryError
+from heatmap.geo.assign import SAVED_INDEX, TownIndex
 from heatmap.i18n import t
 from heatmap.paths import GEO_DIR
 
@@ -34,6 +35,7 @@ COMMUNITIES_REF = "beijing_community_points.csv"
 FORMER_REF = "beijing_townships_pre2021.csv"
 SET_FILE = "townships.geojson"
 META_FILE = "metadata.json"
+INDEX_FILE = "town_index.npz"  # the set's TownIndex, every cell classified (see write_town_index)
 
 LAYER_COLUMNS = [
     "code9", "name", "district_code", "district_name", "kind", "seat_lon", "seat_lat", "geometry",
@@ -99,7 +101,23 @@ def load_boundary_set(name: str = DEMO_SET, *, geo_dir: Path = GEO_DIR) -> Bound
     _check_columns(frame, REQUIRED_COLUMNS, set_dir / SET_FILE)
     for column in ("code9", "district_code"):
         frame[column] = frame[column].astype(str)
-    return BoundarySet(name=name, frame=frame.sort_values("code9", ignore_index=True), meta=meta)
+    frame = frame.sort_values("code9", ignore_index=True)
+    if (set_dir / INDEX_FILE).is_file():  # TownIndex.from_frame reads it (if still current)
+        frame.attrs[SAVED_INDEX] = str(set_dir / INDEX_FILE)
+    return BoundarySet(name=name, frame=frame, meta=meta)
+
+
+def write_town_index(set_dir: Path) -> Path:
+    """Save the point-in-town index of the boundary set in ``set_dir`` beside it.
+
+    A fresh process then loads it with the set, every cell classified, so its first lookup is as
+    fast as any later one. Written when a set is built or imported; a stale file (the set changed
+    since) is ignored by :meth:`TownIndex.load`, and rewritten here.
+    """
+    set_dir = Path(set_dir)
+    frame = load_boundary_set(set_dir.name, geo_dir=set_dir.parent).frame
+    index = TownIndex(frame.geometry.to_numpy(), frame["code9"].to_numpy(dtype=object))
+    return index.save(set_dir / INDEX_FILE)
 
 
 def load_districts(*, geo_dir: Path = GEO_DIR, display: bool = False) -> gpd.GeoDataFrame:
@@ -165,7 +183,7 @@ def build_demo_townships(reference_dir: Path) -> gpd.GeoDataFrame:
 def write_demo_townships(reference_dir: Path, out_dir: Path) -> Path:
     """Build the demo layer and write it, with the district outlines, under ``out_dir``.
 
-    Writes ``out_dir/demo_townships_2023/{townships.geojson,metadata.json}`` and
+    Writes ``out_dir/demo_townships_2023/{townships.geojson,metadata.json,town_index.npz}`` and
     ``out_dir/districts/{districts.geojson,districts_display.geojson,metadata.json}``;
     returns the boundary-set directory. Same input gives byte-identical files.
     """
@@ -177,6 +195,7 @@ def write_demo_townships(reference_dir: Path, out_dir: Path) -> Path:
     missing = _missing_towns(_read_reference(reference_dir))
     _write_json(_demo_metadata(layer, missing), set_dir / META_FILE)
     _write_districts(reference_dir, out_dir / DISTRICTS_DIR)
+    write_town_index(set_dir)
     return set_dir
 
 

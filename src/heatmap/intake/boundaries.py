@@ -31,6 +31,7 @@ from heatmap.geo.geography import (
     load_districts,
     load_former_towns,
     load_township_list,
+    write_town_index,
 )
 from heatmap.geo.names import Gazetteer
 from heatmap.paths import GEO_DIR
@@ -446,6 +447,7 @@ def _write_set(
         },
     }
     _write_json(meta, out / META_FILE)
+    write_town_index(out)
 
 
 def lineage(

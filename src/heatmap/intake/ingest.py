@@ -41,6 +41,7 @@ from heatmap.intake.reading import read_table
 from heatmap.intake.records import canonicalize
 from heatmap.taxonomy import Taxonomy, load_taxonomy
 
+# ImportOptions and the header helpers are imported from here by the CLI and the pages
 __all__ = [
     "HEADERS",
     "ImportOptions",
@@ -50,7 +51,7 @@ __all__ = [
     "match_headers",
     "parse_rows",
     "read_table",
-]  # fmt: skip (ImportOptions and the header helpers are imported from here by the CLI and pages)
+]
 
 _QUARANTINE = ("source", "line", "reason", "raw", "loaded_at")
 _CRS_SAMPLE = 20_000  # named points compared per system to decide --crs auto

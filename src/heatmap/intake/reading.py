@@ -27,6 +27,7 @@ from heatmap.intake.parse import _PERSONAL_KEYS, _key, mask_personal
 
 _BOM = b"\xef\xbb\xbf"
 _CELLS = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
+_TEXT = pa.large_string()
 #: Arrow's default allocator (mimalloc) is several times slower on the first gigabyte a fresh
 #: process takes (page faults); the cells of a file are taken from the system allocator.
 _POOL = pa.system_memory_pool()
@@ -262,7 +263,7 @@ def _arrow_table(
 ) -> pa.Table | None:
     """The records after the header as text columns; odd rows' numbers (1 = first) to ``invalid``."""
     if begin >= len(body):
-        return pa.table({n: pa.array([], pa.large_string()) for n in names})
+        return pa.table({n: pa.array([], _TEXT) for n in names})
 
     def odd(row: Any) -> str:
         invalid.append(-1 if row.number is None else int(row.number))
@@ -276,7 +277,7 @@ def _arrow_table(
                 delimiter=delimiter, newlines_in_values=multiline, invalid_row_handler=odd
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False
+                column_types=dict.fromkeys(names, _TEXT), strings_can_be_null=False
             ),
             memory_pool=_POOL,
         )
@@ -314,15 +315,14 @@ def _assemble(
     regular = np.ones(len(lines), dtype=bool)
     regular[np.asarray(invalid, dtype="int64") - 1] = False
     order = np.flatnonzero(regular)
-    columns = [_trimmed(table.column(i)) for i in range(width)]
     if short:
-        columns = [
-            pa.chunked_array(
-                [*c.chunks, pc.utf8_trim_whitespace(pa.array([r[i] for _, r in short], c.type))]
-            )
-            for i, c in enumerate(columns)
-        ]
         order = np.r_[order, [k for k, _ in short]]
+    # one chunk a column (Arrow's reader leaves one a megabyte: each later take, and DuckDB's
+    # insert of the records, are slower over hundreds of chunks), then trimmed where needed
+    columns = [
+        _trimmed(_one_chunk([*table.column(i).chunks, pa.array([r[i] for _, r in short], _TEXT)]))
+        for i in range(width)
+    ]
     keep = _not_blank(columns)
     if short:
         keep = keep[np.argsort(order[keep], kind="stable")]
@@ -336,14 +336,15 @@ def _assemble(
     return frame, lines[order[keep]].astype("int64"), _quarantine_frame(sorted(broken), name)
 
 
-def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """The cells without leading and trailing whitespace (a column of long texts is first looked
-    at: trimming it costs more than finding that no cell needs it)."""
-    if column.nbytes < 64 * len(column):
+def _one_chunk(chunks: list[pa.Array]) -> pa.Array:
+    return pa.concat_arrays(chunks, memory_pool=_POOL)
+
+
+def _trimmed(column: pa.Array) -> pa.Array:
+    """The cells without leading and trailing whitespace (a column of long texts is looked at
+    first: trimming it costs more than finding that no cell needs it)."""
+    if column.nbytes < 64 * len(column) or _may_have_space(column):
         return pc.utf8_trim_whitespace(column, memory_pool=_POOL)
-    for chunk in column.chunks:
-        if len(chunk) and _may_have_space(chunk):
-            return pc.utf8_trim_whitespace(column, memory_pool=_POOL)
     return column
 
 
@@ -383,7 +384,7 @@ def _three(lead: np.ndarray, second: np.ndarray, third: np.ndarray) -> np.ndarra
     return ((lead & 0x0F) << 12) | ((second & 0x3F) << 6) | (third & 0x3F)
 
 
-def _not_blank(columns: list[pa.ChunkedArray]) -> np.ndarray:
+def _not_blank(columns: list[pa.Array]) -> np.ndarray:
     """Rows with a cell that is not empty (cells already trimmed)."""
     blank = pc.equal(columns[0], "").to_numpy(zero_copy_only=False)
     if blank.any():

@@ -59,7 +59,8 @@ def canonicalize(
     frame["town_code"], frame["assign_method"], frame["assign_note"] = code, method, note
     frame["point_town_code"] = at_point.where(at_point.notna() & code.notna() & (at_point != code))
     frame = _attach_names(frame, towns)
-    frame["month"] = frame["received_at"].dt.to_period("M").dt.to_timestamp()
+    month = frame["received_at"].to_numpy().astype("datetime64[M]")  # as to_period("M")
+    frame["month"] = month.astype("datetime64[us]")  # … .to_timestamp() gives
     if outside is not None:
         lost = outside & frame["town_code"].isna().to_numpy()  # the point was its only clue
         frame.loc[lost, "assign_note"] = "坐标在北京市外 (point outside Beijing)"
@@ -130,15 +131,22 @@ def assign_towns(
     code = np.full(n, None, dtype=object)  # numpy inside: masked writes to a Series are slow
     method = np.full(n, "none", dtype=object)
     note = np.full(n, None, dtype=object)
+    open_ = np.ones(n, dtype=bool)  # no code yet
+    quiet = np.ones(n, dtype=bool)  # no note yet
     at_point = at_point.reset_index(drop=True)
     district = frame["district_raw"].reset_index(drop=True).astype("object")
-    stated = district_codes(district)
+    stated = (
+        district_codes(district)
+        if district.notna().any()
+        else pd.Series(np.nan, index=district.index, dtype="object")  # what it gives for none
+    )
     given, known = _given_codes(frame["town_code"].reset_index(drop=True), towns, gaz)
     by_code = known & in_district(given, stated).to_numpy(dtype=bool)
     code[by_code], method[by_code] = given.to_numpy(dtype=object)[by_code], "code"
+    open_[by_code] = False
     for column, parse in (("town_raw", gaz.resolve), ("address", gaz.parse_address)):
         values = frame[column].reset_index(drop=True)
-        rows = np.flatnonzero(pd.isna(code) & values.notna().to_numpy(dtype=bool))
+        rows = np.flatnonzero(open_ & values.notna().to_numpy(dtype=bool))
         rows = rows[(values.iloc[rows].astype(str).str.strip() != "").to_numpy(dtype=bool)]
         if not len(rows):
             continue
@@ -150,19 +158,24 @@ def assign_towns(
         code[rows[hit]] = found["code"].to_numpy(dtype=object)[hit]
         method[rows[hit]] = found["method"].to_numpy(dtype=object)[hit]
         note[rows[hit]] = None
+        open_[rows[hit]], quiet[rows[hit]] = False, True
         ambiguous = (found["status"] == "ambiguous").to_numpy() & ~hit
         ambiguous &= method[rows] != "ambiguous"
         method[rows[ambiguous]] = "ambiguous"
         note[rows[ambiguous]] = found["note"].to_numpy(dtype=object)[ambiguous]
-        outside = (found["status"] == "outside_district").to_numpy() & ~hit
-        outside &= pd.isna(note[rows])
+        quiet[rows[ambiguous]] = False  # (a note naming the candidates)
+        outside = (found["status"] == "outside_district").to_numpy() & ~hit & quiet[rows]
         note[rows[outside]] = found["note"].to_numpy(dtype=object)[outside]
-    todo = np.flatnonzero(pd.isna(code) & at_point.notna().to_numpy() & (method != "ambiguous"))
+        quiet[rows[outside]] = False
+    located = at_point.notna().to_numpy()
+    todo = np.flatnonzero(open_ & located & (method != "ambiguous"))
     inside = in_district(at_point.iloc[todo], stated.iloc[todo]).to_numpy(dtype=bool)
-    code[todo[inside]], method[todo[inside]] = at_point.to_numpy(dtype=object)[todo[inside]], "point"
-    note[todo[inside]] = None
-    note[todo[~inside]] = "坐标所在街乡镇不在所属区内 (the point lies outside the stated district)"
-    silent = pd.isna(code) & pd.isna(note)
+    here, away = todo[inside], todo[~inside]
+    code[here], method[here], note[here] = at_point.to_numpy(dtype=object)[here], "point", None
+    open_[here], quiet[here] = False, True
+    note[away] = "坐标所在街乡镇不在所属区内 (the point lies outside the stated district)"
+    quiet[away] = False
+    silent = open_ & quiet
     named = frame["town_raw"].reset_index(drop=True).notna().to_numpy(dtype=bool)
     addressed = frame["address"].reset_index(drop=True).notna().to_numpy(dtype=bool)
     note[silent & named] = "街乡镇名称无法识别，可在数据导入页添加别名 (unknown town name)"
@@ -216,7 +229,7 @@ def _resolve_distinct(
     """
     text = values.astype(str).to_numpy()
     where = district.fillna("").astype(str).to_numpy()
-    keys, uniques = pd.MultiIndex.from_arrays([text, where]).factorize()
+    keys, uniques = _pairs(text, where)
     solved = [parse(v, district=d or None) for v, d in uniques]
     table = pd.DataFrame(
         [_row(r, v, d, gaz, address) for r, (v, d) in zip(solved, uniques, strict=True)]
@@ -235,6 +248,18 @@ def _resolve_distinct(
     if decided:
         out.iloc[retry] = pd.DataFrame(decided, index=out.index[retry])[out.columns]
     return out
+
+
+def _pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Each row's position among the distinct (left, right) pairs, and those pairs."""
+    left_codes, left_values = pd.factorize(left)
+    right_codes, right_values = pd.factorize(right)
+    width = max(len(right_values), 1)
+    distinct, keys = np.unique(
+        left_codes.astype(np.int64) * width + right_codes, return_inverse=True
+    )
+    pairs = zip(left_values[distinct // width], right_values[distinct % width], strict=True)
+    return keys.reshape(-1), [(str(v), str(d)) for v, d in pairs]
 
 
 def _row(
