@@ -21,7 +21,8 @@ method = st.radio(
 )  # fmt: skip
 try:
     rules = ExitRules.from_settings(governance_values(settings))
-    found = warning_views.outlook(ctx.db, month, method, ctx.measure, rules, lang)
+    weights = score_weights(settings)
+    found = warning_views.outlook(ctx.db, month, method, ctx.measure, weights, rules, lang)
 except HeatmapError as exc:
     frame.show_error(exc, lang)
 target = str(found.risk["target_month"].iloc[0]) if len(found.risk) else month
@@ -40,7 +41,9 @@ map_col, list_col = st.columns([3, 2])
 with map_col:
     st.markdown(f"**{t('warn_map_title', lang, target=target)}**")
     geoms = views.display_towns(ctx.boundaries.name)
-    rows, legend = maps.town_rows(geoms, shown, metric="p_top_ten", lang=lang)
+    rows, legend = maps.town_rows(
+        geoms, shown, metric="p_top_ten", lang=lang, breaks=maps.PROBABILITY_BREAKS
+    )
     in_view = geoms[geoms["code9"].isin(shown["town_code"])]
     view = maps.view_for(in_view.total_bounds) if f.districts or f.towns or ctx.scope else None
     st.pydeck_chart(maps.build_deck(rows, views.display_districts(), view=view), height=520,
@@ -151,8 +154,8 @@ else:
 
 st.divider()
 st.markdown(f"**{t('warn_exit_title', lang, month=month)}**")
-gov = views.governance_result(ctx.db, ctx.measure, score_weights(settings), rules)
-panel = views.panel(ctx.db, ctx.measure, score_weights(settings))
+gov = views.governance_result(ctx.db, ctx.measure, weights, rules)
+panel = views.panel(ctx.db, ctx.measure, weights)
 exits = views.in_view(warning.close_to_exit(gov, panel, month, lang=lang), ctx)
 if exits.empty:
     st.info(t("warn_exit_none", lang))

@@ -238,14 +238,7 @@ def governance_result(
 
 def in_view(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     """Rows of the user's districts/towns and scope (ranks stay city-wide)."""
-    keep = pd.Series(True, index=frame.index)
-    if ctx.scope is not None:
-        keep &= frame["district_code"].isin(ctx.scope)
-    if ctx.filters.districts:
-        keep &= frame["district_code"].isin(ctx.filters.districts)
-    if ctx.filters.towns and "town_code" in frame:
-        keep &= frame["town_code"].isin(ctx.filters.towns)
-    return frame[keep]
+    return ctx.view.select(frame)
 
 
 def downloads(

@@ -6,16 +6,24 @@ import pandas as pd
 import streamlit as st
 
 from heatmap.analysis import governance, nowcast, warning
+from ui import views
 from ui.frame import _connection
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def outlook(
-    db: str, month: str, method: str, measure: str, rules: governance.ExitRules, lang: str
+    db: str,
+    month: str,
+    method: str,
+    measure: str,
+    weights: tuple[float, float, float],
+    rules: governance.ExitRules,
+    lang: str,
 ) -> warning.Outlook:
     return warning.outlook(
-        _connection(db).cursor(), month, method=method, measure=measure, rules=rules, lang=lang
-    )
+        _connection(db).cursor(), month, method=method, measure=measure, rules=rules,
+        panel=views.panel(db, measure, weights), lang=lang,
+    )  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -150,6 +150,14 @@ def _store_and_month(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--month", required=True, help="月份 YYYY-MM")
 
 
+def _volume_basis(parser: argparse.ArgumentParser) -> None:
+    """``--measure``: the volume basis (接诉量口径) of a per-month report."""
+    parser.add_argument(
+        "--measure", choices=["dispatched", "accepted"], default="dispatched",
+        help="接诉量口径 (default dispatched, as the reports count)",
+    )  # fmt: skip
+
+
 def add_warn_command(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``warn --db PATH --month YYYY-MM [--method M] [--format json|csv]``."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
@@ -162,10 +170,7 @@ def add_warn_command(subparsers: Any) -> argparse.ArgumentParser:
         help="预测方法 (default model; the backtest covers all three)",
     )  # fmt: skip
     parser.add_argument("--format", choices=["json", "csv"], default="json")
-    parser.add_argument(
-        "--measure", choices=["dispatched", "accepted"], default="dispatched",
-        help="接诉量口径 (default dispatched)",
-    )  # fmt: skip
+    _volume_basis(parser)
     parser.set_defaults(func=_warn)
     return parser
 
@@ -226,10 +231,7 @@ def add_topics_command(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         help="清单年份 (default: the month's year or the latest before)",
     )
-    parser.add_argument(
-        "--measure", choices=["dispatched", "accepted"], default="dispatched",
-        help="接诉量口径 (default dispatched, as the reports count)",
-    )  # fmt: skip
+    _volume_basis(parser)
     parser.set_defaults(func=_topics)
     return parser
 

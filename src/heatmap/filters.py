@@ -85,16 +85,16 @@ class View(Filters):
             filters.theme, filters.problem, measure, None if scope is None else tuple(scope),
         )  # fmt: skip
 
-    @property
-    def filters(self) -> Filters:
-        """The user's filters alone (what the URL carries)."""
-        return Filters(
-            self.month_from, self.month_to, self.districts, self.towns, self.theme, self.problem
-        )
-
-    def city(self) -> View:
-        """The same months and topic without district/town filters (scope still applies)."""
-        return replace(self, districts=(), towns=())
+    def select(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``frame`` in this view's scope, districts and towns (ranks stay as given)."""
+        keep = pd.Series(True, index=frame.index)
+        if self.scope is not None:
+            keep &= frame["district_code"].isin(self.scope)
+        if self.districts:
+            keep &= frame["district_code"].isin(self.districts)
+        if self.towns and "town_code" in frame:
+            keep &= frame["town_code"].isin(self.towns)
+        return frame[keep]
 
 
 def check_basis(measure: str) -> None:

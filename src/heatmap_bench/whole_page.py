@@ -136,24 +136,22 @@ class _Spent(list[float]):
 def _timing(modules: tuple[Any, ...]) -> Iterator[_Spent]:
     """Time spent in the pages' cached read functions (their bodies run only on a cache miss)."""
     spent = _Spent()
-    spent.cached = []
-    patched: list[tuple[Any, str, Any]] = []
-    for module in modules:
-        for fn in vars(module).values():
-            inner = getattr(fn, "__wrapped__", None)
-            if inner is None or not hasattr(fn, "clear"):
-                continue
-            patched.append((fn, "__wrapped__", inner))
-            spent.cached.append(fn)
-            _wrap_cached(fn, inner, spent)
+    spent.cached = [fn for m in modules for fn in vars(m).values() if _is_cached(fn)]
+    originals = [fn._info.func for fn in spent.cached]
+    for fn, original in zip(spent.cached, originals, strict=True):
+        fn._info.func = _timed(original, spent)
     try:
         yield spent
     finally:
-        for fn, _, inner in patched:
-            _restore(fn, inner)
+        for fn, original in zip(spent.cached, originals, strict=True):
+            fn._info.func = original
 
 
-def _wrap_cached(cached: Any, inner: Callable[..., Any], spent: list[float]) -> None:
+def _is_cached(fn: Any) -> bool:
+    return hasattr(fn, "__wrapped__") and hasattr(fn, "clear") and hasattr(fn, "_info")
+
+
+def _timed(inner: Callable[..., Any], spent: list[float]) -> Callable[..., Any]:
     def timed(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
@@ -161,13 +159,7 @@ def _wrap_cached(cached: Any, inner: Callable[..., Any], spent: list[float]) -> 
         finally:
             spent.append((time.perf_counter() - started) * 1000)
 
-    info = cached._info
-    cached._bench_original = info.func
-    info.func = timed
-
-
-def _restore(cached: Any, inner: Callable[..., Any]) -> None:
-    cached._info.func = getattr(cached, "_bench_original", inner)
+    return timed
 
 
 @contextmanager

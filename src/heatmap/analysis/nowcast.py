@@ -12,7 +12,6 @@ with ``dispatched``; the day is the date of ``received_at``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -23,6 +22,7 @@ import pandas as pd
 
 from heatmap.analysis.queries import towns as town_table
 from heatmap.errors import FilterError, HeatmapError
+from heatmap.filters import Filters, check_basis
 from heatmap.measures import rank_by
 
 #: History months with any volume the nowcast needs at least.
@@ -85,15 +85,13 @@ def nowcast(
 
 
 def _check(month: str, day: int, measure: str, history: int, level: float) -> pd.Period:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(month)):
-        raise FilterError(f"月份 {month!r} 无法识别，应为 YYYY-MM (e.g. 2021-06)")
+    Filters(month, month)  # checks the YYYY-MM form
+    check_basis(measure)
     target = pd.Period(month, freq="M")
     if not 1 <= day <= target.days_in_month:
         raise FilterError(
             f"日 {day} 不在 {month} 的 1–{target.days_in_month} 日之内 (day out of month)"
         )
-    if measure not in _COUNT_SQL:
-        raise FilterError(f"接诉量口径应为 dispatched 或 accepted，收到 {measure!r}")
     if history < MIN_HISTORY or not 0 < level < 1:
         raise HeatmapError(
             f"history 须 ≥ {MIN_HISTORY}、level 须在 (0, 1) 内，收到 {history} / {level}"

@@ -179,19 +179,7 @@ def town_measures(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     frame["previous_rank"] = rank_by(frame["previous_volume"])
     frame["per_10k"] = per_10k(frame["volume"], frame["population"])
     frame = add_rates(frame)
-    keep = _in_view(frame, view)
-    return frame[keep].sort_values(["rank", "town_code"]).reset_index(drop=True)
-
-
-def _in_view(frame: pd.DataFrame, view: View) -> pd.Series:
-    keep = pd.Series(True, index=frame.index)
-    if view.scope is not None:
-        keep &= frame["district_code"].isin(view.scope)
-    if view.districts:
-        keep &= frame["district_code"].isin(view.districts)
-    if view.towns:
-        keep &= frame["town_code"].isin(view.towns)
-    return keep
+    return view.select(frame).sort_values(["rank", "town_code"]).reset_index(drop=True)
 
 
 def summary(con: duckdb.DuckDBPyConnection, view: View) -> dict[str, float | int | None]:

@@ -165,14 +165,20 @@ def outlook(
     method: str = "model",
     measure: str = "dispatched",
     rules: ExitRules | None = None,
+    panel: pd.DataFrame | None = None,
     lang: str = "zh",
 ) -> Outlook:
     """The month's risk (for the month after) and the backtest over every month of the store from
     the second year of supervision (each predicted from the months before it only): on the demo,
-    2020-05 onwards (the ranking starts 2019-05); on a store of 13 months or fewer, none."""
+    2020-05 onwards (the ranking starts 2019-05); on a store of 13 months or fewer, none.
+
+    ``panel`` is the caller's :func:`~heatmap.analysis.queries.monthly_panel` (with its score
+    weights), read here when not given.
+    """
     rules = rules or ExitRules()
     months = queries.require_month(con, month)
-    panel = queries.monthly_panel(con, measure=measure)
+    if panel is None:
+        panel = queries.monthly_panel(con, measure=measure)
     problems = top_problems(con, measure=measure)
     found = risk(panel, month, method=method, rules=rules, problems=problems, lang=lang)
     first = max(_shift(rules.start_month, 12), months[min(12, len(months) - 1)])

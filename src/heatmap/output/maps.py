@@ -32,7 +32,8 @@ BEIJING_VIEW = pdk.ViewState(latitude=40.15, longitude=116.45, zoom=8.0, min_zoo
 PERCENT_METRICS = (*RATES, "p_top_ten")
 
 
-PROBABILITY_BREAKS = [0.05, 0.2, 0.5, 0.8, 1.0]
+#: Fixed classes for a probability (most towns sit near 0: quantiles would hide the risk).
+PROBABILITY_BREAKS = (0.05, 0.2, 0.5, 0.8, 1.0)
 
 
 class CompactDeck(pdk.Deck):  # type: ignore[misc]
@@ -118,14 +119,17 @@ def town_rows(
     metric: str,
     lang: str,
     selected: str | None = None,
+    breaks: Sequence[float] | None = None,
 ) -> tuple[list[dict], Legend]:
-    """PolygonLayer rows (one per polygon part) with colour and a ready Chinese/English tooltip."""
+    """PolygonLayer rows (one per polygon part) with colour and a ready Chinese/English tooltip.
+
+    The classes are the values' quantiles unless ``breaks`` (upper bounds) are given.
+    """
     frame = towns[["code9", "geometry"]].merge(
         measures, left_on="code9", right_on="town_code", how="inner"
     )
     values = frame[metric].astype("float64")
-    # a probability reads on fixed classes (most towns sit near 0: quantiles would hide the risk)
-    breaks = PROBABILITY_BREAKS if metric == "p_top_ten" else class_breaks(values)
+    breaks = list(breaks) if breaks is not None else class_breaks(values)
     colors = classify(values, breaks, RATE_COLORS if metric in PERCENT_METRICS else VOLUME_COLORS)
     rows: list[dict] = []
     for (_, rec), color in zip(frame.iterrows(), colors, strict=True):

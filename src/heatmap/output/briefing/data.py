@@ -86,7 +86,9 @@ def collect(
         meta=meta,
         boundaries=boundaries or load_boundary_set(meta.get("boundary_set", "demo_townships_2023")),
         settings=settings,
-        outlook=warning.outlook(con, month, measure=measure, rules=gov.rules, lang=lang),
+        outlook=warning.outlook(
+            con, month, measure=measure, rules=gov.rules, panel=panel, lang=lang
+        ),
     )
 
 
