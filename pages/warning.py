@@ -37,9 +37,9 @@ risk = views.in_view(found.risk, ctx)
 measures = views.town_measures(ctx.db, ctx.view)
 shown = measures.merge(found.risk[["town_code", "p_top_ten"]], on="town_code", how="left")
 
-map_col, list_col = st.columns([3, 2])
+st.markdown(f"**{t('warn_map_title', lang, target=target)}**")
+map_col, legend_col = st.columns([5, 1])
 with map_col:
-    st.markdown(f"**{t('warn_map_title', lang, target=target)}**")
     geoms = views.display_towns(ctx.boundaries.name)
     rows, legend = maps.town_rows(
         geoms, shown, metric="p_top_ten", lang=lang, breaks=maps.PROBABILITY_BREAKS
@@ -48,36 +48,36 @@ with map_col:
     view = maps.view_for(in_view.total_bounds) if f.districts or f.towns or ctx.scope else None
     st.pydeck_chart(maps.build_deck(rows, views.display_districts(), view=view), height=520,
                     key="warn_map")  # fmt: skip
+with legend_col:
     views.legend(legend, lang)
-with list_col:
-    st.markdown(f"**{t('warn_list_title', lang, target=target)}**")
-    top = risk.head(15)
-    table = pd.DataFrame(
+st.markdown(f"**{t('warn_list_title', lang, target=target)}**")
+top = risk.head(15)
+table = pd.DataFrame(
+    {
+        t("col_town", lang): top["town_name"],
+        t("col_district", lang): top["district_name"],
+        t("warn_col_p", lang): top["p_top_ten"].map(percent),
+        t("warn_col_rank", lang): top["rank"],
+        t("warn_col_projected_rank", lang): top["projected_rank"],
+        t("warn_col_reasons", lang): top["reasons"].map(t("list_sep", lang).join),
+    }
+)
+st.dataframe(table, hide_index=True, width="stretch", height=520)
+views.downloads(
+    pd.DataFrame(
         {
-            t("col_town", lang): top["town_name"],
-            t("col_district", lang): top["district_name"],
-            t("warn_col_p", lang): top["p_top_ten"].map(percent),
-            t("warn_col_rank", lang): top["rank"],
-            t("warn_col_projected_rank", lang): top["projected_rank"],
-            t("warn_col_reasons", lang): top["reasons"].map(t("list_sep", lang).join),
+            t("col_town_code", lang): risk["town_code"],
+            t("col_town", lang): risk["town_name"],
+            t("col_district", lang): risk["district_name"],
+            t("warn_col_p", lang): risk["p_top_ten"].round(4),
+            t("warn_col_projected_volume", lang): risk["projected_volume"].round(0),
+            t("warn_col_projected_rank", lang): risk["projected_rank"],
+            t("warn_col_reasons", lang): risk["reasons"].map(t("list_sep", lang).join),
         }
-    )
-    st.dataframe(table, hide_index=True, width="stretch", height=520)
-    views.downloads(
-        pd.DataFrame(
-            {
-                t("col_town_code", lang): risk["town_code"],
-                t("col_town", lang): risk["town_name"],
-                t("col_district", lang): risk["district_name"],
-                t("warn_col_p", lang): risk["p_top_ten"].round(4),
-                t("warn_col_projected_volume", lang): risk["projected_volume"].round(0),
-                t("warn_col_projected_rank", lang): risk["projected_rank"],
-                t("warn_col_reasons", lang): risk["reasons"].map(t("list_sep", lang).join),
-            }
-        ),
-        f"warning_{target}",
-        lang,
-    )
+    ),
+    f"warning_{target}",
+    lang,
+)
 
 st.divider()
 st.markdown(f"**{t('warn_backtest_title', lang)}**")
@@ -110,14 +110,22 @@ else:
         table = found.backtest.pivot_table(
             index="month", columns="method", values=["precision", "recall", "new_entrant_recall"]
         )
-        table.columns = [f"{t('warn_col_' + ('new_recall' if a == 'new_entrant_recall' else a), lang)}·{t('warn_method_' + b, lang)}" for a, b in table.columns]
+        score_keys = {"precision": "warn_col_precision", "recall": "warn_col_recall",
+                      "new_entrant_recall": "warn_col_new_recall"}  # fmt: skip
+        table.columns = [
+            f"{t(score_keys[score], lang)}·{t(f'warn_method_{m}', lang)}"
+            for score, m in table.columns
+        ]
         st.dataframe(table.map(percent), width="stretch")
     calib = warning.calibration(found.predictions[found.predictions["method"] == method], bins=5)
     with st.expander(t("warn_calibration", lang)):
         st.dataframe(
             pd.DataFrame(
                 {
-                    t("warn_col_bin", lang): [f"{percent(a, 0)}–{percent(b, 0)}" for a, b in zip(calib["p_low"], calib["p_high"], strict=True)],
+                    t("warn_col_bin", lang): [
+                        f"{percent(a, 0)}–{percent(b, 0)}"
+                        for a, b in zip(calib["p_low"], calib["p_high"], strict=True)
+                    ],
                     t("warn_col_n", lang): calib["n"].map(count),
                     t("warn_col_mean_p", lang): calib["mean_p"].map(percent),
                     t("warn_col_observed", lang): calib["observed"].map(percent),
@@ -145,7 +153,9 @@ else:
                 t("col_district", lang): now["district_name"],
                 t("warn_col_observed_so_far", lang): now["observed"].map(count),
                 t("warn_col_projected_volume", lang): now["projected_volume"].map(count),
-                t("warn_col_interval", lang): [f"{count(a)} – {count(b)}" for a, b in zip(now["low"], now["high"], strict=True)],
+                t("warn_col_interval", lang): [
+                    f"{count(a)} – {count(b)}" for a, b in zip(now["low"], now["high"], strict=True)
+                ],
             }
         ),
         hide_index=True,
