@@ -1,12 +1,14 @@
-"""Router: page config, the page list (Chinese or English titles), and run the chosen page."""
+"""Router: page config, sign-in, the page list for the signed-in role (Chinese or English titles)."""
 
 import streamlit as st
 
 from heatmap.i18n import t
+from ui.auth import gate
 from ui.frame import current_lang
 
 st.set_page_config(page_title="12345 诉求热力图", page_icon="🗺️", layout="wide")
 lang = current_lang()
+principal = gate(lang)
 pages = [
     st.Page("pages/heat_map.py", title=t("page_heatmap", lang), icon=":material/map:", url_path="map", default=True),
     st.Page("pages/ranking.py", title=t("page_ranking", lang), icon=":material/format_list_numbered:", url_path="ranking"),
@@ -15,7 +17,10 @@ pages = [
     st.Page("pages/topics.py", title=t("page_topics", lang), icon=":material/checklist:", url_path="topics"),
     st.Page("pages/categories.py", title=t("page_categories", lang), icon=":material/category:", url_path="categories"),
     st.Page("pages/briefing.py", title=t("page_briefing", lang), icon=":material/slideshow:", url_path="briefing"),
-    st.Page("pages/data.py", title=t("page_data", lang), icon=":material/upload_file:", url_path="data"),
-    st.Page("pages/about.py", title=t("page_about", lang), icon=":material/info:", url_path="notes"),
 ]  # fmt: skip
+if principal.can("import"):
+    pages.append(st.Page("pages/data.py", title=t("page_data", lang), icon=":material/upload_file:", url_path="data"))  # fmt: skip
+if principal.can("audit"):
+    pages.append(st.Page("pages/audit.py", title=t("page_audit", lang), icon=":material/policy:", url_path="audit"))  # fmt: skip
+pages.append(st.Page("pages/about.py", title=t("page_about", lang), icon=":material/info:", url_path="notes"))
 st.navigation(pages).run()

@@ -12,7 +12,7 @@ from heatmap.errors import HeatmapError
 from heatmap.i18n import t
 from heatmap.output.briefing import build_briefing, resolve_district
 from heatmap.settings import make_settings
-from ui import frame, present, views
+from ui import auth, frame, present, views
 
 present.presentation_mode(frame.current_lang())  # before the frame rewrites the URL (?present=1)
 ctx = frame.page_frame()
@@ -23,6 +23,9 @@ month = f.month_to
 district = f.districts[0] if len(f.districts) == 1 else None
 if district is None and ctx.scope is not None and len(ctx.scope) == 1:
     district = ctx.scope[0]
+if ctx.scope_towns is not None:
+    st.info(t("brief_town_scope", lang))
+    st.stop()
 if district is None and ctx.scope is not None:
     st.error("本服务只开放部分区：请在侧栏选择一个区后生成简报 (pick one district in the sidebar)")
     st.stop()
@@ -36,7 +39,12 @@ views.notice_line(ctx)
 st.caption(t("brief_intro", lang, month=month, scope=scope))
 
 request = (ctx.db, month, district, lang, tuple(sorted(settings.values.items())))
-if st.button(t("brief_build", lang), type="primary", key="brief_build"):
+allowed = ctx.principal.can("export")
+if not allowed:
+    st.caption(t("export_not_allowed", lang))
+if st.button(t("brief_build", lang), type="primary", key="brief_build", disabled=not allowed):
+    auth.require("export", lang)
+    auth.log("briefing", target=f"{month} {scope}", detail=lang)
     started = time.perf_counter()
     with st.spinner(t("brief_building", lang)), tempfile.TemporaryDirectory() as tmp:
         try:
@@ -74,6 +82,7 @@ st.markdown(f"**{t('brief_files', lang)}**")
 st.download_button(
     t("brief_download_all", lang), archive.getvalue(), file_name=f"{stem}.zip",
     mime="application/zip", key="brief_zip", type="primary",
+    on_click=auth.log, args=("export",), kwargs={"target": f"{stem}.zip", "detail": "briefing"},
 )  # fmt: skip
 columns = st.columns(4)
 for i, (name, data) in enumerate(files.items()):
@@ -85,8 +94,9 @@ for i, (name, data) in enumerate(files.items()):
         else f"PNG {figure[:2]} · {t('brief_fig_' + figure[3:], lang)}"
     )
     columns[i % 4].download_button(
-        label, data, file_name=name, mime=MIME[suffix], key=f"brief_file_{i}", help=name
-    )
+        label, data, file_name=name, mime=MIME[suffix], key=f"brief_file_{i}", help=name,
+        on_click=auth.log, args=("export",), kwargs={"target": name, "detail": "briefing"},
+    )  # fmt: skip
 
 st.markdown(f"**{t('brief_preview', lang)}**")
 pngs = [(name, data) for name, data in files.items() if name.endswith(".png")]

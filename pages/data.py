@@ -7,7 +7,6 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from heatmap import paths
 from heatmap.analysis.activation import activate
 from heatmap.errors import HeatmapError
 from heatmap.i18n import t
@@ -15,10 +14,11 @@ from heatmap.intake import store
 from heatmap.intake.boundaries import import_boundaries, list_sets
 from heatmap.intake.ingest import ImportOptions
 from heatmap.intake.loading import ingest_into
-from ui import data_views, frame
+from ui import auth, data_views, frame
 
 ctx = frame.page_frame()
 lang = ctx.lang
+principal = auth.require("import", lang)
 st.header(t("page_data", lang))
 con = ctx.con()
 records = con.execute("SELECT count(*) FROM records").fetchall()[0][0]
@@ -26,8 +26,12 @@ months = ctx.meta.get("last_month") or (ctx.meta.get("months") or ["—"])[-1]
 kind = t("kind_demo" if ctx.meta.get("synthetic") else "kind_real", lang)
 st.caption(t("data_current", lang, db=Path(ctx.db).name, kind=kind, records=records, months=months))
 
-default_target = paths.DATA_DIR / "real.duckdb" if ctx.meta.get("synthetic") else Path(ctx.db)
-target = st.text_input(t("data_target", lang), value=str(default_target), key="import_target")
+if principal.source == "demo":  # no sign-in: any store file in data/, by name
+    default_name = "real.duckdb" if ctx.meta.get("synthetic") else Path(ctx.db).name
+    target_name = st.text_input(t("data_target", lang), value=default_name, key="import_target")
+    target = data_views.target_store(target_name, lang)
+else:  # a signed-in deployment serves one store: imports go into it
+    target = Path(ctx.db)
 uploads = st.file_uploader(
     t("data_files", lang),
     type=["csv", "xlsx", "parquet", "txt", "tsv"],
@@ -59,9 +63,12 @@ if st.button(t("data_run", lang), type="primary", disabled=not uploads):
             )
         except HeatmapError as exc:
             bar.empty()
+            auth.log("import", target=Path(target).name, outcome="failed", detail=str(exc))
             st.error(t("data_failed", lang, error=exc))
             st.stop()
     bar.empty()
+    auth.log("import", target=Path(target).name, detail=f"{', '.join(p.name for p in files)}: "
+             f"{report.imported} imported, {report.updated} updated, {report.quarantined} set aside")  # fmt: skip
     st.session_state["last_report"] = report.as_dict()
     st.session_state["last_target"] = str(target)
     st.rerun()
@@ -117,8 +124,10 @@ with st.expander(t("boundary_title", lang)):
             try:
                 breport = import_boundaries(path, name=bname, valid_from=bvalid)
             except HeatmapError as exc:
+                auth.log("boundary_import", target=bname, outcome="failed", detail=str(exc))
                 st.error(t("data_failed", lang, error=exc))
                 st.stop()
+        auth.log("boundary_import", target=bname, detail=f"{path.name}, valid from {bvalid}")
         st.session_state["boundary_report"] = breport.as_dict()
     if st.session_state.get("boundary_report"):
         st.json(st.session_state["boundary_report"], expanded=False)
@@ -142,8 +151,13 @@ with st.expander(t("boundary_title", lang)):
                 st.session_state["activated"] = activate(
                     writer, choice, dry_run=dry_run, force=force, reattribute_history=history
                 )
+                if not dry_run:
+                    auth.log("boundary_activate", target=choice,
+                             detail=f"force={force}, reattribute_history={history}")  # fmt: skip
             except HeatmapError as exc:
                 st.session_state["activated"] = None
+                if not dry_run:
+                    auth.log("boundary_activate", target=choice, outcome="failed", detail=str(exc))
                 st.error(t("data_failed", lang, error=exc))
             finally:
                 writer.close()

@@ -73,5 +73,8 @@ st.dataframe(
     now[list(columns)], column_config=columns, hide_index=True, width="stretch", height=560
 )
 
+if level == "town" and ctx.scope is not None:
+    views.city_top_ten(panel[panel["month"] == month], ctx)
+
 table = reports.rank_table(now, lang)
 views.downloads(table, f"ranking_{level}_{month}", lang)

@@ -166,6 +166,7 @@ def app_env(page_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point the app at ``page_db`` with no district scope."""
     monkeypatch.setenv("HEATMAP_DB", str(page_db))
     monkeypatch.delenv("HEATMAP_SCOPE", raising=False)
+    monkeypatch.delenv("HEATMAP_AUTH", raising=False)
     return page_db
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
+from heatmap import paths
 from heatmap.errors import HeatmapError
 from heatmap.i18n import t
 from heatmap.intake import store
 from heatmap.intake.aliases import add_alias, list_aliases, unresolved_names
+from ui import auth
 
 
 def labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -79,7 +82,11 @@ def aliases(db: str, con: duckdb.DuckDBPyConnection, *, synthetic: bool, lang: s
         scope = st.selectbox(t("alias_scope", lang), [None, *districts], index=0,
                              format_func=lambda c: "—" if c is None else districts[c],
                              key="alias_scope")  # fmt: skip
-        by = st.text_input(t("alias_by", lang), key="alias_by")
+        signed_in = auth.current()
+        if signed_in.source == "demo":
+            by = st.text_input(t("alias_by", lang), key="alias_by")
+        else:  # the signed-in administrator, not a free text
+            by = signed_in.name
         submitted = st.form_submit_button(t("alias_add", lang))
     if submitted:
         release(db)  # the page's read connection is closed: show the outcome after a rerun
@@ -89,7 +96,10 @@ def aliases(db: str, con: duckdb.DuckDBPyConnection, *, synthetic: bool, lang: s
                              district_code=str(scope) if scope else None)  # fmt: skip
         except HeatmapError as exc:
             st.session_state["alias_outcome"] = ("error", str(exc))
+            auth.log("alias_add", target=str(alias or ""), outcome="failed", detail=str(exc))
         else:
+            auth.log("alias_add", target=done["alias"],
+                     detail=f"-> {done['town_code']}, {done['records_attributed']} records")  # fmt: skip
             st.session_state["alias_outcome"] = ("success", t(
                 "alias_done", lang, alias=done["alias"],
                 town=labels.get(done["town_code"], done["town_code"]),
@@ -134,3 +144,18 @@ def activation_plan(plan: dict[str, Any], lang: str) -> None:
     if plan.get("ledger_changes") is not None:
         st.markdown(f"**{t('plan_ledger', lang)}**")
         st.dataframe(labelled(pd.DataFrame(plan["ledger_changes"]), lang), hide_index=True, width="stretch")
+
+
+def target_store(name: str, lang: str) -> Path:
+    """The store file ``data/<name>`` for an import; a path, a traversal or another suffix is refused."""
+    clean = name.strip()
+    ok = (
+        clean.endswith(".duckdb")
+        and clean == Path(clean).name
+        and not clean.startswith(".")
+        and all(c.isalnum() or c in "._-" for c in clean)
+    )
+    if not ok:
+        st.error(t("data_target_invalid", lang, value=name))
+        st.stop()
+    return paths.DATA_DIR / clean

@@ -13,6 +13,7 @@ import duckdb
 import streamlit as st
 
 from heatmap import paths
+from heatmap.access.roles import Principal, Scope
 from heatmap.analysis import queries
 from heatmap.errors import HeatmapError, StoreError
 from heatmap.filters import Filters, View, from_query_params, to_query_params
@@ -20,7 +21,7 @@ from heatmap.geo.geography import BoundarySet, load_boundary_set
 from heatmap.i18n import t
 from heatmap.intake import demo_build, store
 from heatmap.taxonomy import Taxonomy, load_taxonomy
-from ui import present
+from ui import auth, present
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,15 @@ class Context:
     meta: dict[str, Any]
     boundaries: BoundarySet
     taxonomy: Taxonomy
+    scope_towns: tuple[str, ...] | None = None
+    principal: Principal = auth.DEMO
 
     @property
     def view(self) -> View:
         """What the page reads: the filters with the volume basis and the user's scope."""
-        return View.of(self.filters, measure=self.measure, scope=self.scope)
+        return View.of(
+            self.filters, measure=self.measure, scope=self.scope, scope_towns=self.scope_towns
+        )
 
     def con(self) -> duckdb.DuckDBPyConnection:
         """A cursor of the shared read-only connection (one per script run and thread)."""
@@ -55,20 +60,33 @@ def current_lang() -> str:
 
 def page_frame() -> Context:
     """Render the sidebar (language, filters, notices) and return the page's context."""
-    lang = _language_toggle()
+    lang = language_toggle()
     present.presentation_mode(lang)
-    _store_picker(lang)
+    principal = auth.gate(lang)  # again here: a page never renders data before sign-in
+    auth.sidebar(lang)
+    if principal.source == "demo":
+        _store_picker(lang)
     db = _ensure_store(lang)
     con = _connection(db).cursor()
     meta = store.get_meta(con)
-    scope = _scope()
+    scope = _scope(db, principal)
+    st.session_state[auth.SCOPE_KEY] = scope.label()
     filters, measure = _sidebar_filters(con, lang, scope, db)
     boundaries = load_boundary_set(meta.get("boundary_set", "demo_townships_2023"))
     _provenance(meta, boundaries, lang)
-    return Context(lang, db, filters, measure, scope, meta, boundaries, _taxonomy())
+    return Context(
+        lang, db, filters, measure, scope.districts, meta, boundaries, _taxonomy(),
+        scope_towns=scope.towns, principal=principal,
+    )  # fmt: skip
 
 
-def _language_toggle() -> str:
+def store_meta(db: str) -> dict[str, Any]:
+    """The store's metadata (through the shared read-only connection)."""
+    return store.get_meta(_connection(db).cursor())
+
+
+def language_toggle() -> str:
+    """The language switch in the sidebar; returns 'zh' or 'en'."""
     lang = current_lang()
     st.sidebar.radio(
         t("language", lang), options=["zh", "en"], key="lang", horizontal=True,
@@ -99,7 +117,8 @@ def _ensure_store(lang: str) -> str:
     The demo store is generated, so when it is missing or of an older schema it is (re)built here,
     with a progress bar. Any other store that is missing or outdated is an error with the fix.
     """
-    db = Path(st.session_state.get("db_choice") or paths.db_path())
+    chosen = st.session_state.get("db_choice") if auth.current().source == "demo" else None
+    db = Path(chosen or paths.db_path())
     demo = db.resolve() == paths.DEFAULT_DB.resolve() or bool(os.environ.get("HEATMAP_BUILD_DEMO"))
     if db.exists():
         try:
@@ -177,25 +196,46 @@ def _taxonomy() -> Taxonomy:
 
 
 @st.cache_data(show_spinner=False)
-def _choices(db: str, scope: tuple[str, ...] | None) -> Any:
+def _choices(db: str, scope: Scope) -> Any:
     con = _connection(db).cursor()
-    return queries.choices(con, scope=scope), queries.towns(con, scope=scope)
+    return (
+        queries.choices(con, scope=scope.districts, scope_towns=scope.towns),
+        queries.towns(con, scope=scope.districts, scope_towns=scope.towns),
+    )
 
 
-def _scope() -> tuple[str, ...] | None:
-    """District codes this server may show (``HEATMAP_SCOPE``, comma-separated); None = all."""
+@st.cache_data(show_spinner=False)
+def town_districts(db: str) -> dict[str, str]:
+    """Every town code of the store -> its district code."""
+    ref = queries.towns(_connection(db).cursor())
+    return dict(zip(ref["town_code"], ref["district_code"], strict=True))
+
+
+def _scope(db: str, principal: Principal) -> Scope:
+    """What this session may read: the principal's grant, within the server's ``HEATMAP_SCOPE``.
+
+    ``HEATMAP_SCOPE`` (district codes, comma-separated) limits a whole server, whoever signs in.
+    """
+    scope = principal.scope(town_districts(db))
     raw = os.environ.get("HEATMAP_SCOPE", "").strip()
-    return tuple(v for v in raw.split(",") if v) if raw else None
+    if not raw:
+        return scope
+    server = tuple(v for v in raw.split(",") if v)
+    districts = (
+        server if scope.districts is None else tuple(d for d in scope.districts if d in server)
+    )
+    return Scope(districts, scope.towns)
 
 
 def _sidebar_filters(
-    con: duckdb.DuckDBPyConnection, lang: str, scope: tuple[str, ...] | None, db: str
+    con: duckdb.DuckDBPyConnection, lang: str, scope: Scope, db: str
 ) -> tuple[Filters, str]:
     choices, town_ref = _choices(db, scope)
     if not choices.months:
         st.error(t("no_data", lang))
         st.stop()
     if "f_init" not in st.session_state:
+        _refuse_out_of_scope(db, scope, lang)
         _seed_widgets(choices)
     side = st.sidebar
     side.header(t("filters", lang))
@@ -251,6 +291,31 @@ def _sidebar_filters(
     filters = Filters(str(start), str(end), tuple(districts), tuple(towns), theme, problem)
     _write_url(filters, lang, measure)
     return filters, str(measure)
+
+
+def _refuse_out_of_scope(db: str, scope: Scope, lang: str) -> None:
+    """A link naming districts or towns outside the scope: a refusal on the page, in the audit trail.
+
+    The view then opens within the scope (the codes are dropped by :func:`_seed_widgets`).
+    """
+    if scope.is_city:
+        return
+    params = {k: str(st.query_params.get(k) or "") for k in st.query_params}
+    split = lambda v: [c for c in v.split(",") if c]  # noqa: E731
+    towns = town_districts(db)
+    refused = scope.refused(
+        split(params.get("d", "")),
+        split(params.get("t", "")) + split(params.get("town", "")),
+        towns,
+    )
+    known = [c for c in refused if c in towns or c in towns.values()]
+    if not known:
+        return
+    if "town" in st.query_params and st.query_params["town"] in known:
+        del st.query_params["town"]
+    auth.log("scope_refused", target="、".join(known), scope=scope.label(), outcome="refused",
+             detail="?" + "&".join(f"{k}={v}" for k, v in params.items()))  # fmt: skip
+    st.error(t("scope_refused", lang, codes="、".join(known)))
 
 
 def _seed_widgets(choices: Any) -> None:

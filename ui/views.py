@@ -18,6 +18,7 @@ from heatmap.measures import RATES
 from heatmap.output import reports
 from heatmap.output.maps import Legend, display_geometry
 from heatmap.settings import SETTINGS, Settings, make_settings, score_weights
+from ui import auth
 from ui.frame import Context, _connection
 
 Scope = tuple[str, ...] | None
@@ -241,21 +242,55 @@ def in_view(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     return ctx.view.select(frame)
 
 
+def city_top_ten(month_rows: pd.DataFrame, ctx: Context) -> None:
+    """For a district or town account: the city's top ten, other districts' towns by name or
+    masked, as the access policy says (``other_district_names``); their figures are never shown.
+    """
+    lang = ctx.lang
+    top = month_rows[month_rows["rank"] <= 10].sort_values(["rank", "town_code"])
+    mine = ctx.view.select(top)["town_code"]
+    names_allowed = bool((st.session_state.get("auth_settings") or {}).get("other_district_names"))
+    hidden = t("ranking_others_hidden", lang)
+    shown = pd.DataFrame({
+        t("col_rank", lang): top["rank"].astype(int),
+        t("col_town", lang): [
+            n if c in set(mine) or names_allowed else hidden
+            for c, n in zip(top["town_code"], top["town_name"], strict=True)
+        ],
+        t("col_district", lang): [
+            d if c in set(mine) or names_allowed else "—"
+            for c, d in zip(top["town_code"], top["district_name"], strict=True)
+        ],
+    })  # fmt: skip
+    st.markdown(f"**{t('ranking_others', lang)}**")
+    st.dataframe(shown, hide_index=True, width="content")
+
+
 def downloads(
-    table: pd.DataFrame, stem: str, lang: str, *, sheets: dict[str, pd.DataFrame] | None = None
+    table: pd.DataFrame,
+    stem: str,
+    lang: str,
+    *,
+    sheets: dict[str, pd.DataFrame] | None = None,
+    what: str = "table",
 ) -> None:
-    """CSV and XLSX download buttons for a table."""
+    """CSV and XLSX download buttons for a table: formulas neutralised, each download audited.
+
+    A role without the export right (只读) sees a note instead of the buttons.
+    """
+    if not auth.current().can("export"):
+        st.caption(t("export_not_allowed", lang))
+        return
     left, right = st.columns(2)
     left.download_button(
-        t("download_csv", lang),
-        reports.to_csv_bytes(table),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key=f"csv_{stem}",
-    )
+        t("download_csv", lang), reports.to_csv_bytes(table), file_name=f"{stem}.csv",
+        mime="text/csv", key=f"csv_{stem}",
+        on_click=auth.log, args=("export",), kwargs={"target": f"{stem}.csv", "detail": what},
+    )  # fmt: skip
     right.download_button(
         t("download_xlsx", lang), reports.to_xlsx_bytes(sheets or {stem: table}), file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{stem}",
+        on_click=auth.log, args=("export",), kwargs={"target": f"{stem}.xlsx", "detail": what},
     )  # fmt: skip
 
 

@@ -21,3 +21,11 @@ class StoreError(HeatmapError):
 
 class FilterError(HeatmapError, ValueError):
     """A filter value (month, district, town, theme) is not one the store knows."""
+
+
+class AccessError(HeatmapError, PermissionError):
+    """A sign-in failed, or a signed-in person asked for what their role or scope does not allow."""
+
+
+class ScopeError(AccessError, FilterError):
+    """A view, link or export asked for a district or town outside the signed-in person's scope."""

@@ -64,12 +64,15 @@ VOLUME_BASES = ("dispatched", "accepted")
 class View(Filters):
     """What a page reads: the filters, the volume basis (接诉量口径) and the user's scope.
 
-    ``scope`` is the district codes the user may see (``None`` = the whole city); every read over
-    the aggregates applies it, so access rules hold on the server whatever the page asks for.
+    ``scope`` is the district codes the user may see (``None`` = the whole city) and
+    ``scope_towns`` the towns within them (``None`` = all, a 街乡镇 account lists its own); every
+    read over the aggregates applies both, so access rules hold on the server whatever the page
+    asks for.
     """
 
     measure: str = "dispatched"
     scope: tuple[str, ...] | None = None
+    scope_towns: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -77,12 +80,18 @@ class View(Filters):
 
     @classmethod
     def of(
-        cls, filters: Filters, *, measure: str = "dispatched", scope: Sequence[str] | None = None
+        cls,
+        filters: Filters,
+        *,
+        measure: str = "dispatched",
+        scope: Sequence[str] | None = None,
+        scope_towns: Sequence[str] | None = None,
     ) -> View:
         """The view of ``filters`` with a volume basis and a scope."""
         return cls(
             filters.month_from, filters.month_to, filters.districts, filters.towns,
             filters.theme, filters.problem, measure, None if scope is None else tuple(scope),
+            None if scope_towns is None else tuple(scope_towns),
         )  # fmt: skip
 
     def select(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -90,6 +99,8 @@ class View(Filters):
         keep = pd.Series(True, index=frame.index)
         if self.scope is not None:
             keep &= frame["district_code"].isin(self.scope)
+        if self.scope_towns is not None and "town_code" in frame:
+            keep &= frame["town_code"].isin(self.scope_towns)
         if self.districts:
             keep &= frame["district_code"].isin(self.districts)
         if self.towns and "town_code" in frame:
@@ -128,8 +139,10 @@ def where_clause(
     are limited). ``geography=False`` leaves out the district/town filters, ``topic=False`` the
     theme/problem.
     """
-    if scope is None and scoped and isinstance(filters, View):
-        scope = filters.scope
+    scope_towns = None
+    if scoped and isinstance(filters, View):
+        scope = filters.scope if scope is None else scope
+        scope_towns = filters.scope_towns
     clauses: list[str] = []
     params: list[Any] = []
     months = list(months if months is not None else filters.months)
@@ -137,6 +150,8 @@ def where_clause(
     params += [f"{m}-01" for m in months]
     if scope is not None:
         clauses.append(_in("district_code", scope, params))
+    if scope_towns is not None:
+        clauses.append(_in("town_code", scope_towns, params))
     if geography and filters.districts:
         clauses.append(_in("district_code", filters.districts, params))
     if geography and filters.towns:

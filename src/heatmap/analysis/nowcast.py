@@ -40,6 +40,7 @@ def nowcast(
     day: int,
     *,
     scope: Sequence[str] | None = None,
+    scope_towns: Sequence[str] | None = None,
     measure: str = "dispatched",
     history: int = 12,
     level: float = 0.8,
@@ -48,7 +49,7 @@ def nowcast(
     """Projected month-end volume per town from the records of days 1..``day`` of ``month``.
 
     Records received after day ``day`` are ignored, so a complete month can be nowcast as it would
-    have been on that day. The rank is city-wide; ``scope`` (district codes) only limits the rows.
+    have been on that day. The rank is city-wide; ``scope`` (district codes) and ``scope_towns`` only limit the rows.
 
     Returns one row per town, by projected rank: town_code, town_name, district_code,
     district_name, month, day, observed (volume so far), expected_share (of the month by ``day``),
@@ -81,6 +82,8 @@ def nowcast(
     frame["in_top_ten"] = (frame["projected_rank"] <= top_n) & (frame["projected_volume"] > 0)
     if scope is not None:
         frame = frame[frame["district_code"].isin(list(scope))]
+    if scope_towns is not None:
+        frame = frame[frame["town_code"].isin(list(scope_towns))]
     return frame.sort_values(["projected_rank", "town_code"]).reset_index(drop=True)
 
 

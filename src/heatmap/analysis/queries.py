@@ -14,7 +14,7 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
-from heatmap.errors import FilterError
+from heatmap.errors import FilterError, ScopeError
 from heatmap.filters import Choices, Filters, View, check_basis, where_clause
 from heatmap.geo.cells import cell_hex, coarsen
 from heatmap.measures import (
@@ -117,18 +117,22 @@ def names(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
     raise FilterError(f"level 应为 town 或 district，收到 {level!r}")
 
 
-def towns(con: duckdb.DuckDBPyConnection, *, scope: Sequence[str] | None = None) -> pd.DataFrame:
-    """The town reference table (within ``scope``), ordered by district and code."""
-    sql = "SELECT * FROM towns"
+def towns(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Sequence[str] | None = None,
+    scope_towns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The town reference table (within ``scope`` and ``scope_towns``), ordered by district and code."""
+    clauses: list[str] = []
     params: list[str] = []
-    if scope is not None:
-        sql += (
-            " WHERE district_code IN (" + ", ".join("?" for _ in scope) + ")"
-            if scope
-            else " WHERE false"
-        )
-        params = list(scope)
-    return con.execute(sql + " ORDER BY district_code, town_code", params).df()
+    for column, codes in (("district_code", scope), ("town_code", scope_towns)):
+        if codes is not None:
+            marks = ", ".join("?" for _ in codes)
+            clauses.append(f"{column} IN ({marks})" if codes else "false")
+            params += list(codes)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    return con.execute(f"SELECT * FROM towns{where} ORDER BY district_code, town_code", params).df()
 
 
 def districts(
@@ -146,9 +150,14 @@ def topics(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def choices(con: duckdb.DuckDBPyConnection, *, scope: Sequence[str] | None = None) -> Choices:
+def choices(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Sequence[str] | None = None,
+    scope_towns: Sequence[str] | None = None,
+) -> Choices:
     """What a URL may select, for :func:`heatmap.filters.from_query_params`."""
-    ref = towns(con, scope=scope)
+    ref = towns(con, scope=scope, scope_towns=scope_towns)
     pairs = topics(con)
     return Choices(
         months=available_months(con),
@@ -223,7 +232,7 @@ def town_trend(
     con: duckdb.DuckDBPyConnection, view: View, town_code: str, *, months: int = 12
 ) -> pd.DataFrame:
     """A town's last ``months`` months up to the view's end month: volume, rank, rates."""
-    _check_town_in_scope(con, town_code, view.scope)
+    _check_town_in_scope(con, town_code, view)
     end = pd.Period(view.month_to, freq="M")
     window = [str(end - i) for i in range(months - 1, -1, -1)]
     frame = sums(con, view, by=["month", "town_code"], months=window, geography=False, scoped=False)
@@ -237,7 +246,7 @@ def town_problems(
     con: duckdb.DuckDBPyConnection, view: View, town_code: str, *, limit: int = 5
 ) -> pd.DataFrame:
     """A town's top problems in the view's months: theme, problem, volume, share."""
-    _check_town_in_scope(con, town_code, view.scope)
+    _check_town_in_scope(con, town_code, view)
     mine = replace(view, districts=(), towns=(town_code,))
     frame = sums(con, mine, by=["theme", "problem"], topic=False, positive=True)
     total = int(sums(con, mine, topic=False)["volume"].iloc[0])
@@ -246,17 +255,16 @@ def town_problems(
     return frame[["theme", "problem", "volume", "share"]].reset_index(drop=True)
 
 
-def _check_town_in_scope(
-    con: duckdb.DuckDBPyConnection, town_code: str, scope: Sequence[str] | None
-) -> None:
+def _check_town_in_scope(con: duckdb.DuckDBPyConnection, town_code: str, view: View) -> None:
     rows = con.execute(
         "SELECT district_code FROM towns WHERE town_code = ?", [town_code]
     ).fetchall()
     row = rows[0] if rows else None
     if row is None:
         raise FilterError(f"未知街乡镇编码 {town_code!r} (unknown town code)")
-    if scope is not None and row[0] not in scope:
-        raise FilterError(
+    outside_towns = view.scope_towns is not None and town_code not in view.scope_towns
+    if (view.scope is not None and row[0] not in view.scope) or outside_towns:
+        raise ScopeError(
             f"无权查看街乡镇 {town_code}（不在授权区范围内）(town outside your scope)"
         )
 

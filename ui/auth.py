@@ -1,0 +1,247 @@
+"""Sign-in before any page: local accounts or single sign-on, session expiry, sign-out, the scope.
+
+:func:`gate` runs in ``app.py`` before the page list is built. It decides how people sign in
+(:func:`heatmap.access.policy.sign_in_mode`), shows the sign-in form when nobody is signed in and
+stops the script there, and otherwise keeps the :class:`~heatmap.access.roles.Principal` in the
+session. Pages read it through :func:`current`; the shared frame turns it into the scope every
+query applies, and :func:`require` refuses an action the role does not hold.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from heatmap import paths
+from heatmap.access import accounts, audit, oidc, policy
+from heatmap.access.roles import Principal, role_label
+from heatmap.errors import AccessError, HeatmapError
+from heatmap.i18n import t
+
+KEY = "auth_session"
+SCOPE_KEY = "auth_scope_label"  # the scope of this session's view, set by the shared frame
+DEMO = Principal("demo", "admin", source="demo")
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in session: who, how, when it began and when it was last used."""
+
+    principal: Principal
+    began: float
+    seen: float
+
+
+def gate(lang: str) -> Principal:
+    """The signed-in person (or the demo visitor); renders the sign-in screen and stops otherwise."""
+    store = str(paths.db_path())
+    try:
+        settings = policy.load(store)
+        mode = policy.sign_in_mode(
+            settings, synthetic=_synthetic(store), oidc_configured=oidc_configured()
+        )
+    except HeatmapError as exc:
+        st.error(t("auth_config_error", lang, error=exc))
+        st.stop()
+    st.session_state["auth_mode"] = mode
+    st.session_state["auth_settings"] = settings
+    if mode == "oidc":
+        return _oidc_session(store, settings, lang)
+    session = _live_session(store, settings, lang)
+    if session is not None:
+        return session.principal
+    if mode == "off":
+        return DEMO
+    _sign_in_form(store, settings, lang)
+    st.stop()
+
+
+def current() -> Principal:
+    """The principal of this session (the demo visitor when sign-in is off)."""
+    session = st.session_state.get(KEY)
+    return session.principal if isinstance(session, Session) else DEMO
+
+
+def store_of_session() -> str:
+    """The store a signed-in session reads: always the configured one (no store picker)."""
+    return str(paths.db_path())
+
+
+def require(right: str, lang: str) -> Principal:
+    """The principal, if its role holds ``right``; else a refusal on the page (logged) and stop."""
+    principal = current()
+    try:
+        principal.require(right)
+    except AccessError as exc:
+        log("role_refused", target=right, detail=str(exc))
+        st.error(t("auth_refused", lang, error=exc))
+        st.stop()
+    return principal
+
+
+def log(
+    action: str, *, target: str = "", scope: str = "", outcome: str = "ok", detail: str = ""
+) -> None:
+    """Append an event by the current principal to the audit trail of the configured store."""
+    principal = current()
+    audit.record(
+        store_of_session(), principal.name, action, role=principal.role, target=target,
+        scope=scope or str(st.session_state.get(SCOPE_KEY, "")), outcome=outcome, detail=detail,
+    )  # fmt: skip
+
+
+def sidebar(lang: str) -> None:
+    """Who is signed in, and the sign-out button (or the demo / no-sign-in notice)."""
+    mode = st.session_state.get("auth_mode", "off")
+    principal = current()
+    side = st.sidebar
+    if principal.source == "demo":
+        side.info(
+            t(
+                "auth_demo_mode"
+                if mode == "off" and _synthetic(store_of_session())
+                else "auth_off_real",
+                lang,
+            ),
+            icon="🔓",
+        )
+        if mode == "off" and accounts.has_users(store_of_session()):
+            with side.popover(t("auth_sign_in", lang)):
+                _sign_in_form(
+                    store_of_session(),
+                    st.session_state.get("auth_settings") or policy.load(None),
+                    lang,
+                    compact=True,
+                )
+        return
+    side.caption(t("auth_signed_in_as", lang, who=principal.describe(lang)))
+    side.button(t("auth_sign_out", lang), key="auth_sign_out", on_click=_sign_out)
+
+
+def oidc_configured() -> bool:
+    """Whether ``.streamlit/secrets.toml`` holds an ``[auth]`` section for ``st.login``."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):  # no secrets file
+        return False
+    except Exception:  # noqa: BLE001 - a malformed secrets file must not open the app unguarded
+        return False
+
+
+def _synthetic(store: str) -> bool:
+    """The demo store (built here from a seed) or another store marked synthetic."""
+    path = Path(store)
+    if path.resolve() == paths.DEFAULT_DB.resolve():
+        return True
+    if not path.exists():
+        return False
+    from ui.frame import store_meta  # the frame's cached read-only connection
+
+    try:
+        return bool(store_meta(store).get("synthetic"))
+    except HeatmapError:
+        return False
+
+
+def _live_session(store: str, settings: dict[str, Any], lang: str) -> Session | None:
+    """The session's sign-in if it has not expired (idle or too old); an expired one is logged."""
+    session = st.session_state.get(KEY)
+    if not isinstance(session, Session):
+        return None
+    now = time.time()
+    idle = now - session.seen > float(settings["session_idle_minutes"]) * 60
+    old = now - session.began > float(settings["session_max_hours"]) * 3600
+    if idle or old:
+        audit.record(store, session.principal.name, "session_expired", role=session.principal.role,
+                     detail="idle" if idle else "max age")  # fmt: skip
+        del st.session_state[KEY]
+        st.session_state["auth_notice"] = t("auth_expired", lang)
+        return None
+    st.session_state[KEY] = Session(session.principal, session.began, now)
+    return st.session_state[KEY]
+
+
+def _sign_in_form(
+    store: str, settings: dict[str, Any], lang: str, *, compact: bool = False
+) -> None:
+    if not compact:
+        from ui.frame import language_toggle  # the sign-in screen has the language switch too
+
+        lang = language_toggle()
+        st.title(t("app_title", lang))
+        st.subheader(t("auth_title", lang))
+        st.caption(t("auth_help", lang))
+    if notice := st.session_state.pop("auth_notice", None):
+        st.warning(notice)
+    with st.form("auth_form" + ("_compact" if compact else ""), clear_on_submit=False):
+        name = st.text_input(t("auth_name", lang), max_chars=64)
+        password = st.text_input(t("auth_password", lang), type="password", max_chars=256)
+        submitted = st.form_submit_button(t("auth_sign_in", lang), type="primary")
+    if not submitted:
+        return
+    lockout = accounts.Lockout(
+        int(settings["lockout_failures"]), float(settings["lockout_minutes"])
+    )
+    try:
+        principal = accounts.sign_in(store, name.strip(), password, lockout=lockout)
+    except AccessError as exc:
+        st.error(t("auth_failed", lang, error=exc))
+        return
+    now = time.time()
+    st.session_state[KEY] = Session(principal, now, now)
+    for key in [k for k in st.session_state if str(k).startswith("f_")]:
+        del st.session_state[key]  # filters start again from the URL, within the new scope
+    st.rerun()
+
+
+def _oidc_session(store: str, settings: dict[str, Any], lang: str) -> Principal:
+    user: Any = st.user
+    if not user.is_logged_in:
+        from ui.frame import language_toggle
+
+        lang = language_toggle()
+        st.title(t("app_title", lang))
+        st.subheader(t("auth_title", lang))
+        if notice := st.session_state.pop("auth_notice", None):
+            st.warning(notice)
+        st.button(t("auth_sso", lang), type="primary", on_click=st.login, key="auth_sso")
+        st.stop()
+    session = _live_session(store, settings, lang)
+    if session is not None:
+        return session.principal
+    if st.session_state.get("auth_notice"):  # expired: sign out of the provider's cookie too
+        st.logout()
+    claims = dict(user.to_dict())
+    try:
+        principal = oidc.principal_from_claims(claims, settings)
+    except AccessError as exc:
+        audit.record(
+            store, str(claims.get("sub", "?")), "sign_in", outcome="refused", detail=str(exc)
+        )
+        st.error(t("auth_failed", lang, error=exc))
+        st.button(t("auth_sign_out", lang), on_click=st.logout, key="auth_sso_out")
+        st.stop()
+    scope = ",".join(principal.towns or principal.districts)
+    audit.record(store, principal.name, "sign_in", role=principal.role, scope=scope, detail="oidc")
+    now = time.time()
+    st.session_state[KEY] = Session(principal, now, now)
+    return principal
+
+
+def _sign_out() -> None:
+    session = st.session_state.get(KEY)
+    if isinstance(session, Session):
+        audit.record(
+            store_of_session(), session.principal.name, "sign_out", role=session.principal.role
+        )
+        del st.session_state[KEY]
+        if session.principal.source == "oidc":
+            st.logout()
+
+
+def role_name(principal: Principal, lang: str) -> str:
+    return role_label(principal.role, lang)
