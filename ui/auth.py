@@ -38,6 +38,7 @@ class Session:
 
 def gate(lang: str) -> Principal:
     """The signed-in person (or the demo visitor); renders the sign-in screen and stops otherwise."""
+    _router_mode()
     store = str(paths.db_path())
     try:
         settings = policy.load(store)
@@ -56,8 +57,35 @@ def gate(lang: str) -> Principal:
         return session.principal
     if mode == "off":
         return DEMO
+    _no_page_list()
     _sign_in_form(store, settings, lang)
     st.stop()
+
+
+def _router_mode() -> None:
+    """Leave Streamlit's pages-folder mode, in which a URL runs ``pages/x.py`` without ``app.py``.
+
+    Streamlit starts in that mode when a ``pages/`` folder exists and switches to the router's
+    page list only once some session has run ``app.py`` (``st.navigation``). Until then, the first
+    visitor of a page's URL would get the folder's file list and bypass the router; the page's own
+    gate still guards the data, and this switches the server to the router and reruns.
+    """
+    from streamlit.runtime.pages_manager import PagesManager  # not public API: checked by tests
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def _no_page_list() -> None:
+    """Before sign-in the sidebar lists no pages (not even their names)."""
+    st.navigation(
+        [st.Page(_signing_in, title=t("auth_title", "zh"), url_path="sign-in")], position="hidden"
+    )
+
+
+def _signing_in() -> None:  # the page the hidden list holds; the gate renders the form itself
+    return None
 
 
 def current() -> Principal:
@@ -203,6 +231,7 @@ def _oidc_session(store: str, settings: dict[str, Any], lang: str) -> Principal:
     if not user.is_logged_in:
         from ui.frame import language_toggle
 
+        _no_page_list()
         lang = language_toggle()
         st.title(t("app_title", lang))
         st.subheader(t("auth_title", lang))

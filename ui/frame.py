@@ -60,9 +60,11 @@ def current_lang() -> str:
 
 def page_frame() -> Context:
     """Render the sidebar (language, filters, notices) and return the page's context."""
+    # Again here, not only in app.py: before any session has built the page list, Streamlit may
+    # run a page script straight from its URL (its pages/ folder mode), bypassing the router.
+    principal = auth.gate(current_lang())
     lang = language_toggle()
     present.presentation_mode(lang)
-    principal = auth.gate(lang)  # again here: a page never renders data before sign-in
     auth.sidebar(lang)
     if principal.source == "demo":
         _store_picker(lang)
@@ -311,8 +313,13 @@ def _refuse_out_of_scope(db: str, scope: Scope, lang: str) -> None:
     known = [c for c in refused if c in towns or c in towns.values()]
     if not known:
         return
-    if "town" in st.query_params and st.query_params["town"] in known:
-        del st.query_params["town"]
+    for key in ("d", "t", "town"):  # refused once, not reported again as an invalid filter
+        if key in st.query_params:
+            kept = [c for c in split(str(st.query_params[key])) if c not in known]
+            if kept:
+                st.query_params[key] = ",".join(kept)
+            else:
+                del st.query_params[key]
     auth.log("scope_refused", target="、".join(known), scope=scope.label(), outcome="refused",
              detail="?" + "&".join(f"{k}={v}" for k, v in params.items()))  # fmt: skip
     st.error(t("scope_refused", lang, codes="、".join(known)))

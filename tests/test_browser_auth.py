@@ -1,0 +1,98 @@
+"""A district account in headless Chromium: signs in, types another district's link, and finds none of
+its data on the page or in a download; the city account sees both."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
+
+from heatmap.access import accounts, audit
+from heatmap.intake.demo import build_demo
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "browser-pass-123"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def signed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, dict]]:
+    db = tmp_path_factory.mktemp("browser_auth") / "real.duckdb"
+    build_demo(db, scale=0.003, seed=5)
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT town_code, town_name, district_code, district_name FROM towns").fetchall()
+    con.close()
+    districts = sorted({r[2] for r in rows})
+    own, other = districts[0], districts[1]
+    accounts.add_user(db, "chaoyang", PASSWORD, role="district", districts=(own,))
+    port = _free_port()
+    env = {**os.environ, "HEATMAP_DB": str(db), "HEATMAP_AUTH": "local"}
+    env.pop("HEATMAP_SCOPE", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("streamlit did not answer within 60 s")
+        facts = {"own": own, "other": other, "rows": rows}
+        yield url, db, facts
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_district_account_cannot_reach_another_district(signed_server, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, db, facts = signed_server
+    other = facts["other"]
+    other_towns = {name for _, name, d, _ in facts["rows"] if d == other}
+    other_district_name = next(dn for _, _, d, dn in facts["rows"] if d == other)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.goto(f"{url}/ranking?d={other}&from=2021-12&to=2021-12", wait_until="domcontentloaded")
+        page.get_by_label("账号").fill("chaoyang")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("无权查看链接中的区或街乡镇").wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        first = page.inner_text("body")  # the map page, where the link landed
+        page.get_by_role("link", name="考核排名").click()
+        page.get_by_text("下载 CSV").wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(tmp_path / "district_refused.png"), full_page=True)
+        body = first + page.inner_text("body")
+        with page.expect_download() as info:
+            page.get_by_text("下载 CSV").click()
+        csv = Path(info.value.path()).read_text("utf-8-sig")
+        browser.close()
+    assert other in body  # named in the refusal message, and nowhere else:
+    leaked = [n for n in other_towns if n in body or n in csv]
+    assert leaked == []
+    assert other_district_name not in csv
+    assert csv.count("\n") > 1  # the district's own towns are there
+    events = audit.read(db)
+    assert {"sign_in", "scope_refused", "export"} <= set(events["action"])
+    assert (events.loc[events["action"] == "export", "user"] == "chaoyang").all()
