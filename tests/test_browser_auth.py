@@ -32,7 +32,9 @@ def signed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     db = tmp_path_factory.mktemp("browser_auth") / "real.duckdb"
     build_demo(db, scale=0.003, seed=5)
     con = duckdb.connect(str(db), read_only=True)
-    rows = con.execute("SELECT town_code, town_name, district_code, district_name FROM towns").fetchall()
+    rows = con.execute(
+        "SELECT town_code, town_name, district_code, district_name FROM towns"
+    ).fetchall()
     con.close()
     districts = sorted({r[2] for r in rows})
     own, other = districts[0], districts[1]

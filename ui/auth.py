@@ -249,7 +249,11 @@ def _oidc_session(store: str, settings: dict[str, Any], lang: str) -> Principal:
         principal = oidc.principal_from_claims(claims, settings)
     except AccessError as exc:
         audit.record(
-            store, str(claims.get("sub", "?")), "sign_in", outcome="refused", detail=str(exc)
+            store,
+            str(claims.get(settings["oidc_name_claim"]) or claims.get("sub", "?")),
+            "sign_in",
+            outcome="refused",
+            detail=str(exc),
         )
         st.error(t("auth_failed", lang, error=exc))
         st.button(t("auth_sign_out", lang), on_click=st.logout, key="auth_sso_out")
