@@ -8,7 +8,7 @@ from ui.frame import current_lang
 
 st.set_page_config(page_title="12345 诉求热力图", page_icon="🗺️", layout="wide")
 lang = current_lang()
-principal = gate(lang)
+principal = gate(lang, router=True)
 pages = [
     st.Page("pages/heat_map.py", title=t("page_heatmap", lang), icon=":material/map:", url_path="map", default=True),
     st.Page("pages/ranking.py", title=t("page_ranking", lang), icon=":material/format_list_numbered:", url_path="ranking"),

@@ -14,6 +14,7 @@ from heatmap.intake import store
 from heatmap.intake.boundaries import import_boundaries, list_sets
 from heatmap.intake.ingest import ImportOptions
 from heatmap.intake.loading import ingest_into
+from heatmap.output.safe import escape_markdown
 from ui import auth, data_views, frame
 
 ctx = frame.page_frame()
@@ -49,8 +50,12 @@ if st.button(t("data_run", lang), type="primary", disabled=not uploads):
     bar = st.progress(0.0)
     with tempfile.TemporaryDirectory() as tmp:
         files = []
-        for upload in uploads or []:
-            path = Path(tmp) / Path(upload.name).name
+        for i, upload in enumerate(uploads or []):
+            name = data_views.checked_upload(upload, "export", lang)
+            if name is None:  # refused: nothing is imported, the store is as it was
+                bar.empty()
+                st.stop()
+            path = Path(tmp) / (name if all(f.name != name for f in files) else f"{i}_{name}")
             path.write_bytes(upload.getvalue())
             files.append(path)
         frame.release_connection(str(target))  # this process writes it now
@@ -98,7 +103,8 @@ if report:
         pd.Series(report["quarantine_reasons"], name="n", dtype="int64"), width="stretch"
     )
     st.markdown(
-        f"**{t('rep_crs', lang)}**：" + "；".join(f"{f}: {c}" for f, c in report["crs"].items())
+        f"**{t('rep_crs', lang)}**："
+        + "；".join(f"{escape_markdown(f)}: {escape_markdown(c)}" for f, c in report["crs"].items())
     )
     if any(report["crs_evidence"].values()):
         st.caption(json.dumps(report["crs_evidence"], ensure_ascii=False))
@@ -118,8 +124,11 @@ with st.expander(t("boundary_title", lang)):
     bname = st.text_input(t("boundary_name", lang), value="official", key="boundary_name")
     bvalid = st.text_input(t("boundary_valid_from", lang), value="2021-01", key="boundary_valid")
     if st.button(t("boundary_run", lang), disabled=bfile is None):
+        bname_file = data_views.checked_upload(bfile, "boundary", lang)
+        if bname_file is None:
+            st.stop()
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(bfile.name).name
+            path = Path(tmp) / bname_file
             path.write_bytes(bfile.getvalue())
             try:
                 breport = import_boundaries(path, name=bname, valid_from=bvalid)

@@ -9,7 +9,7 @@ from heatmap.errors import HeatmapError
 from heatmap.i18n import percent, signed_percent, t
 from heatmap.output import charts, maps, reports
 from heatmap.settings import governance_values, score_weights
-from ui import frame, views
+from ui import data_views, frame, views
 
 ctx = frame.page_frame()
 lang, f = ctx.lang, ctx.filters
@@ -158,7 +158,7 @@ views.downloads(
 with st.expander(t("official_title", lang)):
     st.caption(t("official_help", lang))
     upload = st.file_uploader("CSV", type=["csv"], key="official_csv")
-    if upload is not None:
+    if upload is not None and data_views.checked_upload(upload, "table", lang) is not None:
         try:
             official = pd.read_csv(upload, dtype=str, encoding="utf-8-sig")
             if "town" not in official.columns or "entry_month" not in official.columns:

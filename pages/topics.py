@@ -8,7 +8,8 @@ from heatmap.analysis import tasks, topics
 from heatmap.errors import HeatmapError
 from heatmap.i18n import t
 from heatmap.output import charts, maps
-from ui import frame, topic_views, views
+from heatmap.output.safe import escape_markdown
+from ui import data_views, frame, topic_views, views
 
 ctx = frame.page_frame()
 lang, f = ctx.lang, ctx.filters
@@ -163,14 +164,16 @@ template_col.download_button(
 upload = upload_col.file_uploader("CSV", type=["csv"], key="tasks_csv")
 if upload is None:
     st.caption(t("tasks_waiting", lang))
+elif data_views.checked_upload(upload, "table", lang) is None:
+    pass  # refused with its reason
 else:
     try:
         progress = tasks.task_progress(tasks.read_tasks(upload.getvalue()), month)
     except HeatmapError as exc:
         st.error(t("tasks_error", lang, error=exc))
     else:
-        st.markdown(f"**{tasks.progress_sentence(progress, month, lang)}**")
+        st.markdown(f"**{escape_markdown(tasks.progress_sentence(progress, month, lang))}**")
         unknown = sorted(set(progress["problem"][:-1]) - set(problems))
         if unknown:
-            st.warning(t("tasks_unknown", lang, year=year, items="、".join(unknown)))
+            st.warning(t("tasks_unknown", lang, year=year, items="、".join(escape_markdown(u) for u in unknown)))
         topic_views.progress_table(progress, ctx)

@@ -16,9 +16,17 @@ LAYER_OF_PACKAGE = {"geo": 1, "intake": 2, "access": 2, "analysis": 3, "output":
 ENTRY = {"cli", "__main__", "__init__"}
 
 
+def _top_packages() -> dict[str, Path]:
+    """Sub-packages at the top of ``heatmap`` that are not layers (``i18n``); ``config/`` is data."""
+    found = {init.parent.name: init.parent for init in PACKAGE.glob("*/__init__.py")}
+    return {name: folder for name, folder in found.items() if name not in LAYER_OF_PACKAGE}
+
+
 def _units() -> dict[str, list[Path]]:
-    """Every unit (``errors``, ``geo.names``, ``output.briefing``) and its files."""
+    """Every unit (``errors``, ``i18n``, ``geo.names``, ``output.briefing``) and its files."""
     units: dict[str, list[Path]] = {p.stem: [p] for p in PACKAGE.glob("*.py")}
+    for name, folder in _top_packages().items():
+        units[name] = sorted(folder.rglob("*.py"))
     for sub in LAYER_OF_PACKAGE:
         for p in (PACKAGE / sub).glob("*.py"):
             if p.stem != "__init__":
@@ -72,8 +80,13 @@ def _third_party(path: Path) -> set[str]:
 
 
 def test_every_top_level_module_is_base_or_entry() -> None:
-    top = {p.stem for p in PACKAGE.glob("*.py")}
+    top = {p.stem for p in PACKAGE.glob("*.py")} | set(_top_packages())
     assert top == BASE | ENTRY, "put new modules in geo/, intake/, analysis/ or output/"
+
+
+def test_a_base_sub_package_is_one_unit_of_layer_0() -> None:
+    assert _unit_of("heatmap.i18n._frame") == "i18n" and _layer("i18n") == 0
+    assert PACKAGE / "i18n" / "_frame.py" in UNITS["i18n"]
 
 
 @pytest.mark.parametrize("unit", sorted(u for u in UNITS if u not in ENTRY))

@@ -151,6 +151,7 @@ def test_pages_on_an_imported_store(
     real_db: Path, monkeypatch: pytest.MonkeyPatch, page: str
 ) -> None:
     monkeypatch.setenv("HEATMAP_DB", str(real_db))
+    monkeypatch.setenv("HEATMAP_AUTH", "off")  # a real store, no sign-in: these test the page
     at = _run(page)
     assert not at.exception
     text = _texts(at)
@@ -187,6 +188,7 @@ def test_data_page_alias_form_attributes_unmatched_records(
     db = tmp_path / "real.duckdb"
     ingest_into(db, [export])
     monkeypatch.setenv("HEATMAP_DB", str(db))
+    monkeypatch.setenv("HEATMAP_AUTH", "off")  # a real store, no sign-in: these test the page
     at = _run("pages/data.py")
     assert not at.exception
     assert "街乡镇名称别名" in [s.value for s in at.subheader]

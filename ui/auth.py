@@ -36,9 +36,9 @@ class Session:
     seen: float
 
 
-def gate(lang: str) -> Principal:
+def gate(lang: str, *, router: bool = False) -> Principal:
     """The signed-in person (or the demo visitor); renders the sign-in screen and stops otherwise."""
-    _router_mode()
+    _router_mode(rerun=not router)
     store = str(paths.db_path())
     try:
         settings = policy.load(store)
@@ -51,18 +51,19 @@ def gate(lang: str) -> Principal:
     st.session_state["auth_mode"] = mode
     st.session_state["auth_settings"] = settings
     if mode == "oidc":
-        return _oidc_session(store, settings, lang)
+        return _oidc_session(store, settings, lang, router)
     session = _live_session(store, settings, lang)
     if session is not None:
         return session.principal
     if mode == "off":
         return DEMO
-    _no_page_list()
     _sign_in_form(store, settings, lang)
+    if router:
+        _no_page_list()
     st.stop()
 
 
-def _router_mode() -> None:
+def _router_mode(*, rerun: bool) -> None:
     """Leave Streamlit's pages-folder mode, in which a URL runs ``pages/x.py`` without ``app.py``.
 
     Streamlit starts in that mode when a ``pages/`` folder exists and switches to the router's
@@ -74,17 +75,19 @@ def _router_mode() -> None:
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        if rerun:  # a page's script ran without the router: run the router instead
+            st.rerun()
 
 
 def _no_page_list() -> None:
-    """Before sign-in the sidebar lists no pages (not even their names)."""
+    """Before sign-in the sidebar lists no pages, not even their names (called after the form, so
+    the form's widgets keep their identity from one run to the next)."""
     st.navigation(
         [st.Page(_signing_in, title=t("auth_title", "zh"), url_path="sign-in")], position="hidden"
     )
 
 
-def _signing_in() -> None:  # the page the hidden list holds; the gate renders the form itself
+def _signing_in() -> None:  # the hidden list's one page; the gate has rendered the form
     return None
 
 
@@ -226,18 +229,23 @@ def _sign_in_form(
     st.rerun()
 
 
-def _oidc_session(store: str, settings: dict[str, Any], lang: str) -> Principal:
+def _sso_button(lang: str) -> None:
+    from ui.frame import language_toggle
+
+    lang = language_toggle()
+    st.title(t("app_title", lang))
+    st.subheader(t("auth_title", lang))
+    if notice := st.session_state.pop("auth_notice", None):
+        st.warning(notice)
+    st.button(t("auth_sso", lang), type="primary", on_click=st.login, key="auth_sso")
+
+
+def _oidc_session(store: str, settings: dict[str, Any], lang: str, router: bool) -> Principal:
     user: Any = st.user
     if not user.is_logged_in:
-        from ui.frame import language_toggle
-
-        _no_page_list()
-        lang = language_toggle()
-        st.title(t("app_title", lang))
-        st.subheader(t("auth_title", lang))
-        if notice := st.session_state.pop("auth_notice", None):
-            st.warning(notice)
-        st.button(t("auth_sso", lang), type="primary", on_click=st.login, key="auth_sso")
+        _sso_button(lang)
+        if router:
+            _no_page_list()
         st.stop()
     session = _live_session(store, settings, lang)
     if session is not None:

@@ -159,3 +159,26 @@ def target_store(name: str, lang: str) -> Path:
         st.error(t("data_target_invalid", lang, value=name))
         st.stop()
     return paths.DATA_DIR / clean
+
+
+def checked_upload(upload: Any, kind: str, lang: str) -> str | None:
+    """The safe name of an uploaded file that passes :func:`heatmap.intake.uploads.check_upload`
+    (size within the access policy's cap, type, content, name); else a refusal, logged, and None."""
+    from heatmap.intake.uploads import HEAD_BYTES, check_upload
+
+    cap_mb = float((st.session_state.get("auth_settings") or {}).get("upload_max_mb", 500.0))
+    cap = int(cap_mb * 1024 * 1024) if kind == "export" else None
+    data = upload.getvalue()
+    try:
+        return check_upload(upload.name, len(data), kind=kind, head=data[:HEAD_BYTES], max_bytes=cap)  # type: ignore[arg-type]
+    except HeatmapError as exc:
+        auth.log("upload_refused", target=safe_label(upload.name), outcome="refused", detail=str(exc))
+        st.error(t("upload_refused", lang, error=exc))
+        return None
+
+
+def safe_label(name: str) -> str:
+    """A file name as it may be shown or logged (no path, no control characters)."""
+    from heatmap.intake.uploads import safe_name
+
+    return safe_name(name)

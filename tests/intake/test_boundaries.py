@@ -246,6 +246,7 @@ def test_maps_on_an_overlay_say_which_districts_are_official(
     active = activate(con, installed_set)["boundary_set"]
     con.close()
     monkeypatch.setenv("HEATMAP_DB", str(db))
+    monkeypatch.setenv("HEATMAP_AUTH", "off")  # a real store, no sign-in: these test the page
     try:
         at = AppTest.from_file(str(paths.REPO_ROOT / "pages" / "heat_map.py"), default_timeout=60)
         at.run()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from heatmap.geo.geography import (
     write_town_index,
 )
 from heatmap.geo.names import Gazetteer
+from heatmap.intake.uploads import extract_zip_safely
 from heatmap.paths import GEO_DIR
 
 FIELD_GUESSES: dict[str, tuple[str, ...]] = {
@@ -150,6 +152,21 @@ def import_boundaries(
     return report
 
 
+def _one_shapefile(members: list[Path], name: str) -> Path:
+    shps = [m for m in members if m.suffix.lower() == ".shp"]
+    if len(shps) != 1:
+        found = "、".join(m.name for m in shps) or "无"
+        raise BoundaryError(f"{name} 中应恰有一个 .shp 图层，找到：{found}；请每个 zip 只放一个图层")
+    return shps[0]
+
+
+def _read_shapefile(source: Path) -> gpd.GeoDataFrame:
+    frame = gpd.read_file(source)
+    if _looks_misdecoded(frame):  # a Chinese DBF without .cpg, read as Latin-1
+        frame = gpd.read_file(source, encoding="gbk")
+    return frame
+
+
 def read_boundaries(path: str | Path) -> gpd.GeoDataFrame:
     """A GeoDataFrame from GeoJSON, GeoPackage, GeoParquet or a zipped Shapefile."""
     path = Path(path)
@@ -157,11 +174,11 @@ def read_boundaries(path: str | Path) -> gpd.GeoDataFrame:
     try:
         if suffix == ".parquet":
             frame = gpd.read_parquet(path)
-        elif suffix in (".zip", ".shp"):
-            source = f"zip://{path}" if suffix == ".zip" else str(path)
-            frame = gpd.read_file(source)
-            if _looks_misdecoded(frame):  # a Chinese DBF without .cpg, read as Latin-1
-                frame = gpd.read_file(source, encoding="gbk")
+        elif suffix == ".zip":  # unpacked with checks (traversal, bombs), never read in place
+            with tempfile.TemporaryDirectory() as tmp:
+                frame = _read_shapefile(_one_shapefile(extract_zip_safely(path, tmp), path.name))
+        elif suffix == ".shp":
+            frame = _read_shapefile(path)
         elif suffix in (".geojson", ".json", ".gpkg"):
             frame = gpd.read_file(path)
         else:

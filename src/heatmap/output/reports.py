@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pandas as pd
@@ -10,6 +9,7 @@ import pandas as pd
 from heatmap.analysis import governance
 from heatmap.i18n import measure_value, percent, signed_percent, t
 from heatmap.measures import MEASURES
+from heatmap.output import safe
 
 #: The ledger's columns, in order (headers: ``ledger_<column>`` in the catalogue).
 LEDGER_COLUMNS = (
@@ -60,14 +60,10 @@ def rank_table(panel_month: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def to_csv_bytes(table: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM, so Excel on Chinese Windows opens it with the right characters."""
-    return table.to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with BOM (Excel on Chinese Windows reads it right); formula-like cells neutralised."""
+    return safe.csv_bytes(table)
 
 
 def to_xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An XLSX workbook with one sheet per table (sheet names cut to Excel's 31 characters)."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, table in sheets.items():
-            table.to_excel(writer, sheet_name=name[:31], index=False)
-    return buffer.getvalue()
+    """An XLSX workbook with one sheet per table; formula-like cells stored as text."""
+    return safe.xlsx_bytes(sheets)

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from heatmap.output.briefing.fonts import CjkFont
 from heatmap.output.briefing.frame import TITLE_XY, Slide
 from heatmap.output.briefing.style import DPI, FIG_SIZE, SLIDE_WIDTH_IN
+from heatmap.output.safe import pptx_text
 
 
 def write_pngs(items: Sequence[Slide], out_dir: Path, stem: str) -> list[Path]:
@@ -71,13 +72,13 @@ def write_pptx(items: Sequence[Slide], path: Path, *, font: CjkFont, notes: str 
         paragraph = frame.paragraphs[0]
         paragraph.alignment = PP_ALIGN.LEFT
         run = paragraph.add_run()
-        run.text = item.title
+        run.text = pptx_text(item.title)
         run.font.size = Pt(round(item.title_pt * scale))
         run.font.bold = True
         run.font.name = font.family
         _set_east_asian_font(run, font.family)
         if notes:
-            slide.notes_slide.notes_text_frame.text = notes
+            slide.notes_slide.notes_text_frame.text = pptx_text(notes)
     deck.save(str(path))
     return path
 

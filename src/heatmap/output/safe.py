@@ -1,0 +1,317 @@
+"""Cells and text safe to hand to a spreadsheet, HTML, Markdown or a slide.
+
+Spreadsheets: a text cell whose first character is ``= + - @``, a tab, a carriage return or a NUL
+(OWASP "CSV Injection", ASVS 1.2.10) is prefixed with a single quote, so Excel, WPS and LibreOffice
+show it as text instead of running it as a formula (``=HYPERLINK(...)``, ``=cmd|'/c calc'!A1``).
+The same holds after leading whitespace (LibreOffice's CSV import can trim it) and for the
+full-width forms ``＝ ＋ － ＠`` (a Chinese input method types them; whether a given Excel or WPS build
+converts them on import cannot be checked here, and a quote in front of such a rare text costs
+nothing). A text that is a whole number (``-12.5``, ``+3.2%``, ``-1,234``) is left alone: it holds
+no name, reference or call, so as a formula it can only evaluate to itself, and the ranking's
+signed percentages stay readable. Numbers (int, float) are never touched.
+
+HTML: :func:`escape_html` for ``unsafe_allow_html`` Markdown and :func:`escape_frame_html` for the
+fields a pydeck tooltip interpolates: deck.gl puts ``{field}`` of a ``tooltip={"html": ...}``
+template into the page as raw HTML (``{"text": ...}`` would not), so a town name sent to a tooltip
+must be escaped before it goes into the layer's data.
+
+Markdown: :func:`escape_markdown` for data inside ``st.markdown`` text (Streamlit's emoji, icon and
+colour shortcodes included). Slides: python-pptx escapes ``< & >`` itself but writes control
+characters as ``_x0001_`` and refuses surrogates; :func:`pptx_text` removes them.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar, overload
+
+import numpy as np
+import pandas as pd
+
+T = TypeVar("T")
+
+#: Characters that start a formula in Excel, WPS, LibreOffice or Google Sheets, and their
+#: full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20): dangerous after leading whitespace too.
+FORMULA_STARTS = "=+-@\uff1d\uff0b\uff0d\uff20"
+#: Characters dangerous as the very first character of a cell (OWASP, ASVS 1.2.10).
+FORMULA_CONTROLS = "\t\r\x00"
+#: What may stand before a formula character and still let it count: whitespace (ASCII,
+#: no-break, ideographic), the byte-order mark, and control characters (an importer may drop them).
+LEADING = " \u00a0\u3000\ufeff" + "".join(map(chr, range(0x20))) + "\x7f"
+_QUOTE = "'"
+
+
+def _chars(chars: str) -> str:
+    """A character class read the same by Python's ``re`` (object columns) and Arrow's RE2
+    (string columns): ASCII as ``\\xHH`` (a ``-`` stays literal), the rest as itself."""
+    return "[" + "".join(f"\\x{ord(c):02x}" if ord(c) < 128 else c for c in chars) + "]"
+
+
+_FORMULA = f"^(?:{_chars(FORMULA_CONTROLS)}|{_chars(LEADING)}*{_chars(FORMULA_STARTS)})"
+_FORMULA_RE = re.compile(_FORMULA)
+#: A whole number as a text (matched whole): spaces, a sign, digits with optional thousands
+#: commas, decimals, an exponent, a per cent sign. ASCII digits only, as in RE2.
+_SIGNS = "+-\uff0b\uff0d"
+_NUMBER = (
+    f" *{_chars(_SIGNS)}?"
+    r"(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+\-]?[0-9]+)?%? *"
+)
+_NUMBER_RE = re.compile(_NUMBER)
+
+#: Characters openpyxl refuses in a cell (XML 1.0 forbids them): removed from XLSX text.
+_XLSX_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+#: What python-pptx would write as ``_x0001_`` or refuse: C0/C1 controls except tab and line
+#: feed, DEL, lone surrogates, and the non-characters U+FFFE / U+FFFF.
+_PPTX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_LINE_BREAK = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
+_WORD_JOINER = "\u2060"
+_LINK_START = re.compile(r"[:@]|(?<![0-9A-Za-z_])www(?=\\\.)", re.IGNORECASE)
+
+
+def is_formula(text: str) -> bool:
+    """Whether a spreadsheet could read ``text`` as a formula (see the module docstring)."""
+    return bool(_FORMULA_RE.match(text)) and not _NUMBER_RE.fullmatch(text)
+
+
+@overload
+def neutralise_cell(value: str) -> str: ...
+@overload
+def neutralise_cell(value: T) -> T: ...
+def neutralise_cell(value: Any) -> Any:
+    """``value`` with a leading ``'`` when it is a text a spreadsheet would run as a formula.
+
+    Parameters
+    ----------
+    value
+        Any cell value; only ``str`` is ever changed.
+
+    Returns
+    -------
+    The value, or ``"'" + value`` for a formula-like text (``"=1+1"`` -> ``"'=1+1"``).
+    """
+    if isinstance(value, str) and is_formula(value):
+        return _QUOTE + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column headers are neutralised.
+
+    Each text column (object, string or categorical) is checked with one vectorised regular
+    expression; numeric, boolean and date columns are copied as they are.
+
+    Parameters
+    ----------
+    frame
+        The table to export; it is not modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same shape, index and dtypes (a categorical column with a formula-like category
+        becomes an object column).
+    """
+    out = frame.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        fixed = _neutralise_series(column)
+        if fixed is not None:
+            out.isetitem(position, fixed.array)
+    out.columns = pd.Index([neutralise_cell(c) for c in out.columns])
+    return out
+
+
+def _neutralise_series(column: pd.Series) -> pd.Series | None:
+    """The column with formula-like texts quoted, or None when nothing needs changing."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        if not any(isinstance(c, str) and is_formula(c) for c in column.cat.categories):
+            return None
+        column = column.astype(object)
+    elif not _is_text(column):
+        return None
+    where = np.flatnonzero(_matches(column, _FORMULA, full=False))
+    if not len(where):
+        return None
+    where = where[~_matches(column.iloc[where], _NUMBER, full=True)]
+    if not len(where):
+        return None
+    out = column.copy()
+    out.iloc[where] = (_QUOTE + column.iloc[where].astype(str)).to_numpy()
+    return out
+
+
+def _is_text(column: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+
+
+def _matches(column: pd.Series, pattern: str, *, full: bool) -> np.ndarray:
+    """Which cells are texts matching ``pattern`` (at the start, or whole when ``full``)."""
+    try:
+        text = column.str
+    except AttributeError:  # an object column without a single text
+        return np.zeros(len(column), dtype=bool)
+    found = text.fullmatch(pattern, na=False) if full else text.contains(pattern, na=False)
+    return found.to_numpy(dtype=bool, na_value=False)
+
+
+def csv_bytes(frame: pd.DataFrame, *, bom: bool = True) -> bytes:
+    """The table as UTF-8 CSV, formulas neutralised, without the index.
+
+    Parameters
+    ----------
+    frame
+        The table.
+    bom
+        Start with a byte-order mark, so Excel on Chinese Windows reads UTF-8 (default).
+
+    Returns
+    -------
+    bytes
+    """
+    text = neutralise_frame(frame).to_csv(index=False)
+    return text.encode("utf-8-sig" if bom else "utf-8", errors="replace")
+
+
+def xlsx_bytes(
+    tables: pd.DataFrame | Mapping[str, pd.DataFrame], *, sheet: str = "Sheet1"
+) -> bytes:
+    """An XLSX workbook of one table (sheet ``sheet``) or one sheet per table, formulas neutralised.
+
+    openpyxl stores any text starting with ``=`` as a formula, so the cells are neutralised, after
+    the characters openpyxl refuses (C0 controls other than tab, line feed and carriage return)
+    are removed. Sheet names lose ``[ ] : * ? / \\``, are cut to Excel's 31 characters and made unique.
+
+    Parameters
+    ----------
+    tables
+        A table, or sheet name -> table.
+    sheet
+        The sheet name when ``tables`` is a single table.
+
+    Returns
+    -------
+    bytes
+    """
+    sheets = {sheet: tables} if isinstance(tables, pd.DataFrame) else dict(tables)
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, table in zip(_sheet_names(sheets), sheets.values(), strict=True):
+            # cleaned first: without its control character, '\x01=1+1' would be a formula again
+            neutralise_frame(_xlsx_clean(table.copy())).to_excel(
+                writer, sheet_name=name, index=False
+            )
+    return buffer.getvalue()
+
+
+def _xlsx_clean(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (changed in place) without the characters openpyxl refuses in cells and headers."""
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if _is_text(column) and _matches(column, _XLSX_ILLEGAL, full=False).any():
+            cleaned = column.map(
+                lambda v: re.sub(_XLSX_ILLEGAL, "", v) if isinstance(v, str) else v
+            )
+            frame.isetitem(position, cleaned.array)
+    frame.columns = pd.Index(
+        [re.sub(_XLSX_ILLEGAL, "", c) if isinstance(c, str) else c for c in frame.columns]
+    )
+    return frame
+
+
+def _sheet_names(sheets: Mapping[str, pd.DataFrame]) -> list[str]:
+    names: list[str] = []
+    for raw in sheets:
+        base = _SHEET_FORBIDDEN.sub("_", re.sub(_XLSX_ILLEGAL, "", str(raw))).strip("'")[:31]
+        base = base or "Sheet"
+        name, n = base, 1
+        while name.lower() in (x.lower() for x in names):
+            n += 1
+            name = f"{base[: 31 - len(str(n)) - 1]}~{n}"
+        names.append(name)
+    return names
+
+
+def escape_markdown(text: object) -> str:
+    """``text`` as literal characters inside Streamlit Markdown (``st.markdown``, labels, captions).
+
+    Every ASCII punctuation character gets a backslash (CommonMark lets any be escaped), so no
+    emphasis, link, heading, list, table, HTML, ``$`` math or ``:red[...]`` directive can start
+    from the data. Some replacements run on the text after the escapes are read: Streamlit's
+    ``:smile:``, ``:material/icon:`` and ``:streamlit:``, and GFM's bare links (``www.x.com``,
+    ``https://``, ``a@b.com``); an invisible word joiner (U+2060) after every ``:`` and ``@`` and
+    after a ``www`` breaks them. Line breaks become spaces: the text stays inline (no block can
+    start on a new line). Left as they are: Streamlit's `` -> `` and `` -- `` shown as arrows and
+    dashes (cosmetic).
+
+    Parameters
+    ----------
+    text
+        A value from the data; ``None`` gives ``""``.
+
+    Returns
+    -------
+    str
+    """
+    if text is None:
+        return ""
+    flat = _LINE_BREAK.sub(" ", str(text))
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+    return _LINK_START.sub(lambda m: m.group(0) + _WORD_JOINER, escaped)
+
+
+def escape_html(text: object) -> str:
+    """``text`` as HTML text or attribute value: ``& < > " '`` escaped; ``None`` gives ``""``."""
+    if text is None:
+        return ""
+    return html.escape(str(text), quote=True)
+
+
+def escape_frame_html(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """A copy of ``frame`` with the text cells of ``columns`` HTML-escaped (pydeck tooltips).
+
+    Parameters
+    ----------
+    frame
+        The layer's data.
+    columns
+        The fields a tooltip template interpolates; default every text column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Numbers and missing values unchanged.
+
+    Raises
+    ------
+    KeyError
+        A named column is not in the frame.
+    """
+    out = frame.copy()
+    if columns is None:
+        names = [c for c in out.columns if _is_text(out[c])]
+    else:
+        names = list(columns)
+        missing = [c for c in names if c not in out.columns]
+        if missing:
+            raise KeyError(
+                f"escape_frame_html: no column {missing} in the frame; columns: {list(out.columns)}"
+            )
+    for name in names:
+        out[name] = out[name].map(lambda v: html.escape(v, quote=True) if isinstance(v, str) else v)
+    return out
+
+
+def pptx_text(text: object) -> str:
+    """``text`` without what a slide cannot hold: control characters (tab and line feed kept,
+    carriage return dropped), DEL and C1 controls, lone surrogates, U+FFFE / U+FFFF.
+
+    python-pptx escapes ``< & >`` itself; ``None`` gives ``""``.
+    """
+    if text is None:
+        return ""
+    return _PPTX_ILLEGAL.sub("", str(text))
