@@ -172,7 +172,7 @@ else:
     except HeatmapError as exc:
         st.error(t("tasks_error", lang, error=exc))
     else:
-        st.markdown(f"**{escape_markdown(tasks.progress_sentence(progress, month, lang))}**")
+        st.markdown(f"**{tasks.progress_sentence(progress, month, lang)}**")  # numbers only
         unknown = sorted(set(progress["problem"][:-1]) - set(problems))
         if unknown:
             st.warning(t("tasks_unknown", lang, year=year, items="、".join(escape_markdown(u) for u in unknown)))

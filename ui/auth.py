@@ -9,6 +9,7 @@ query applies, and :func:`require` refuses an action the role does not hold.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,8 +167,8 @@ def oidc_configured() -> bool:
 def _synthetic(store: str) -> bool:
     """The demo store (built here from a seed) or another store marked synthetic."""
     path = Path(store)
-    if path.resolve() == paths.DEFAULT_DB.resolve():
-        return True
+    if path.resolve() == paths.DEFAULT_DB.resolve() or os.environ.get("HEATMAP_BUILD_DEMO"):
+        return True  # the demo store, or a demo built here on first run
     if not path.exists():
         return False
     from ui.frame import store_meta  # the frame's cached read-only connection

@@ -202,7 +202,7 @@ def _warn(args: argparse.Namespace) -> int:
         rows = [{**r, "reasons": "、".join(map(str, r["reasons"]))} for r in towns]  # type: ignore[call-overload]
         import pandas as pd
 
-        sys.stdout.write(pd.DataFrame(rows).to_csv(index=False))
+        sys.stdout.write(_csv(pd.DataFrame(rows)))
         return 0
     backtest = [
         {
@@ -412,9 +412,9 @@ def _governance(args: argparse.Namespace) -> int:
     else:
         import pandas as pd
 
-        sys.stdout.write(pd.DataFrame(top_rows).to_csv(index=False))
+        sys.stdout.write(_csv(pd.DataFrame(top_rows)))
         sys.stdout.write("\n")
-        sys.stdout.write(pd.DataFrame(ledger_rows).to_csv(index=False))
+        sys.stdout.write(_csv(pd.DataFrame(ledger_rows)))
     return 0
 
 
@@ -430,7 +430,7 @@ def _rank(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(month.to_json(orient="records", force_ascii=False, indent=2))
     else:
-        sys.stdout.write(month.to_csv(index=False, float_format="%.4f"))
+        sys.stdout.write(_csv(month, float_format="%.4f"))
     return 0
 
 
@@ -574,8 +574,15 @@ def report_csv(report: dict[str, Any]) -> str:
     columns = ["theme", "problem", "lead", "volume", "previous_volume", "mom_change",
                "year_ago_volume", "yoy_change"]  # fmt: skip
     table = report["table"].reindex(columns=columns)
-    return str(table.to_csv(index=False, float_format="%.4f"))
+    return _csv(table, float_format="%.4f")
 
 
 def _fraction(value: Any) -> float | None:
     return None if value is None or value != value else round(float(value), 6)
+
+
+def _csv(frame: Any, **options: Any) -> str:
+    """CSV text of a frame for stdout, formula-like cells neutralised (as every export)."""
+    from heatmap.output.safe import neutralise_frame
+
+    return str(neutralise_frame(frame).to_csv(index=False, **options))

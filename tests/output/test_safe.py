@@ -169,7 +169,7 @@ def test_csv_bytes_has_a_bom_and_no_live_formula() -> None:
 
 def test_csv_bytes_without_bom() -> None:
     data = safe.csv_bytes(pd.DataFrame({"a": ["@x"]}), bom=False)
-    assert data == b"a\n'@x\n"
+    assert data == b"a\r\n'@x\r\n"
 
 
 def _read_back(data: bytes) -> openpyxl.Workbook:

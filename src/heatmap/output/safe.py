@@ -173,7 +173,8 @@ def csv_bytes(frame: pd.DataFrame, *, bom: bool = True) -> bytes:
     -------
     bytes
     """
-    text = neutralise_frame(frame).to_csv(index=False)
+    # RFC 4180 line ends: a CR inside a cell is then quoted too (with "\n" it would end the row)
+    text = neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n")
     return text.encode("utf-8-sig" if bom else "utf-8", errors="replace")
 
 
