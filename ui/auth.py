@@ -132,15 +132,10 @@ def sidebar(lang: str) -> None:
     principal = current()
     side = st.sidebar
     if principal.source == "demo":
-        side.info(
-            t(
-                "auth_demo_mode"
-                if mode == "off" and _synthetic(store_of_session())
-                else "auth_off_real",
-                lang,
-            ),
-            icon="🔓",
-        )
+        if _synthetic(store_of_session()):
+            side.info(t("auth_demo_mode", lang), icon="🔓")
+        else:  # a real store served without sign-in: said in red on every page
+            side.error(t("auth_off_real", lang), icon="🔓")
         if mode == "off" and accounts.has_users(store_of_session()):
             with side.popover(t("auth_sign_in", lang)):
                 _sign_in_form(
