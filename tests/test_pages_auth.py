@@ -106,7 +106,9 @@ def test_district_account_sees_only_its_district(real_like: Path) -> None:
 def test_district_account_has_no_data_page_and_the_page_refuses_it(real_like: Path) -> None:
     own, _ = _two_districts(real_like)
     at = _as(Principal("qu", "district", districts=(own,)), "pages/data.py")
-    assert [e.value for e in at.error] == ["区级账号无权执行此操作（导入与边界管理），请联系数据管理员"]
+    assert [e.value for e in at.error] == [
+        "区级账号无权执行此操作（导入与边界管理），请联系数据管理员"
+    ]
     assert not at.get("file_uploader")
     assert audit.read(real_like, actions=("role_refused",))["user"].tolist() == ["qu"]
 
@@ -144,3 +146,30 @@ def test_demo_store_needs_no_sign_in_and_says_so(app_env: Path) -> None:
     at = _app().run()
     assert not at.exception
     assert any("演示模式，未启用登录" in i.value for i in at.sidebar.info)
+
+
+def test_city_account_sees_every_district(real_like: Path) -> None:
+    at = _as(Principal("shi", "city"), "pages/heat_map.py")
+    assert not at.exception
+    con = duckdb.connect(str(real_like), read_only=True)
+    n = con.execute("SELECT count(DISTINCT district_code) FROM towns").fetchone()[0]
+    con.close()
+    assert len(at.multiselect(key="f_districts").options) == n
+
+
+def test_audit_page_for_the_administrator_lists_what_happened(real_like: Path) -> None:
+    accounts.add_user(real_like, "qu", PASSWORD, role="district", districts=("110105",))
+    with pytest.raises(Exception, match="账号或密码错误"):
+        accounts.sign_in(real_like, "qu", "wrong-password-9")
+    audit.record(real_like, "qu", "export", role="district", target="ranking_town_2021-12.csv",
+                 scope="110105", detail="table")  # fmt: skip
+    at = _as(Principal("ops", "admin"), "pages/audit.py")
+    assert not at.exception
+    events = at.dataframe[0].value
+    assert events["事件"].tolist()[:3] == ["导出", "登录", "新建账号"]
+    assert events["结果"].tolist()[:3] == ["成功", "拒绝", "成功"]
+    assert events["角色"].tolist()[:2] == ["区级", "区级"]
+    assert "共 3 条，其中被拒绝 1 条" in page_texts(at)
+    users = at.dataframe[1].value
+    assert users.iloc[0].tolist() == ["qu", "区级", "110105", "正常"]
+    assert len(at.get("download_button")) == 2  # CSV and Excel of the trail

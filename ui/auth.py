@@ -81,15 +81,13 @@ def _router_mode(*, rerun: bool) -> None:
 
 
 def _no_page_list() -> None:
-    """Before sign-in the sidebar lists no pages, not even their names (called after the form, so
-    the form's widgets keep their identity from one run to the next)."""
-    st.navigation(
-        [st.Page(_signing_in, title=t("auth_title", "zh"), url_path="sign-in")], position="hidden"
-    )
+    """Before sign-in the sidebar shows no page list, not even the pages' names.
 
-
-def _signing_in() -> None:  # the hidden list's one page; the gate has rendered the form
-    return None
+    Hidden by style rather than by an empty ``st.navigation``: a page list of its own would give
+    the sign-in form's widgets another identity on the next run, and the submitted form be lost.
+    """
+    st.html("<style>[data-testid='stSidebarNav'], [data-testid='stSidebarNavSeparator'] "
+            "{ display: none !important; }</style>")  # fmt: skip
 
 
 def current() -> Principal:

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from heatmap.access.db import connect
+from heatmap.access.roles import ROLES
 
 #: action -> (Chinese, English) for the audit page and its CSV
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -31,6 +32,14 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "user_disable": ("停用账号", "Account disabled"),
     "user_enable": ("启用账号", "Account enabled"),
     "user_password": ("重置密码", "Password reset"),
+}
+
+
+#: outcome -> (Chinese, English)
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "ok": ("成功", "done"),
+    "refused": ("拒绝", "refused"),
+    "failed": ("失败", "failed"),
 }
 
 
@@ -115,6 +124,8 @@ def table(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     out = frame.assign(
         at=frame["at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
         action=frame["action"].map(lambda a: ACTIONS.get(a, (a, a))[i]),
+        role=frame["role"].map(lambda r: ROLES.get(r, (r, r))[i]),
+        outcome=frame["outcome"].map(lambda o: OUTCOMES.get(o, (o, o))[i]),
     )
     headers = _HEADERS[i]
     return out[list(headers)].rename(columns=headers)

@@ -23,6 +23,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "排名基于全部诉求（主题/问题筛选不影响排名）。",
         "Ranks count all requests (the theme/problem filter does not apply).",
     ),
-    "ranking_others": ("全市前十（其他区）", "City top ten (other districts)"),
+    "ranking_others": ("全市前十", "City top ten"),
     "ranking_others_hidden": ("（外区街乡镇）", "(another district's town)"),
 }
