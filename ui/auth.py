@@ -131,9 +131,9 @@ def sidebar(lang: str) -> None:
     side = st.sidebar
     if principal.source == "demo":
         if _synthetic(store_of_session()):
-            side.info(t("auth_demo_mode", lang), icon="🔓")
+            side.info(t("auth_demo_mode", lang), icon=":material/lock_open:")
         else:  # a real store served without sign-in: said in red on every page
-            side.error(t("auth_off_real", lang), icon="🔓")
+            side.error(t("auth_off_real", lang), icon=":material/lock_open:")
         if mode == "off" and accounts.has_users(store_of_session()):
             with side.popover(t("auth_sign_in", lang)):
                 _sign_in_form(

@@ -360,7 +360,7 @@ def _provenance(meta: dict[str, Any], boundaries: BoundarySet, lang: str) -> Non
     side = st.sidebar
     side.divider()
     if meta.get("synthetic"):
-        side.warning(t("demo_note", lang), icon="⚠️")
+        side.warning(t("demo_note", lang), icon=":material/warning:")  # bundled icon font: no emoji font needed
     if boundaries.approximate:
         side.caption(f"{boundaries.notice(lang)}：{boundaries.title(lang)}")
     side.caption(f"{t('vintage', lang)}：{meta.get('vintage', '—')}")
