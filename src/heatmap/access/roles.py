@@ -21,10 +21,10 @@ _ALIASES = {label: role for role, (label, _) in ROLES.items()} | {"区": "distri
 
 #: What each role may do beyond reading its scope.
 _RIGHTS: dict[str, frozenset[str]] = {
-    "city": frozenset({"export"}),
-    "district": frozenset({"export"}),
-    "town": frozenset({"export"}),
-    "admin": frozenset({"export", "import", "audit"}),
+    "city": frozenset({"export", "work"}),
+    "district": frozenset({"export", "work"}),
+    "town": frozenset({"export", "work"}),
+    "admin": frozenset({"export", "import", "audit", "work"}),
     "viewer": frozenset(),
 }
 
@@ -92,7 +92,12 @@ class Principal:
         return f"{self.name}（{role_label(self.role, lang)}{'：' + grant if grant else ''}）"
 
 
-_RIGHT_LABEL = {"export": "导出", "import": "导入与边界管理", "audit": "查看审计日志"}
+_RIGHT_LABEL = {
+    "export": "导出",
+    "import": "导入与边界管理",
+    "audit": "查看审计日志",
+    "work": "编辑督导工作台",
+}
 
 
 @dataclass(frozen=True)
