@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "heatmap"
 BASE = {"errors", "paths", "i18n", "settings", "taxonomy", "filters", "measures"}
-LAYER_OF_PACKAGE = {"geo": 1, "intake": 2, "access": 2, "analysis": 3, "output": 4}
+LAYER_OF_PACKAGE = {"geo": 1, "intake": 2, "access": 2, "supervision": 2, "analysis": 3, "output": 4}  # fmt: skip
 ENTRY = {"cli", "__main__", "__init__"}
 
 

@@ -29,3 +29,20 @@ class AccessError(HeatmapError, PermissionError):
 
 class ScopeError(AccessError, FilterError):
     """A view, link or export asked for a district or town outside the signed-in person's scope."""
+
+
+class WorkError(HeatmapError, ValueError):
+    """A 督导工作台 entry (talk, item, project, visit, support) has an invalid field or is missing."""
+
+
+class ConflictError(HeatmapError):
+    """An entry was changed by someone else since it was read (its version moved): nothing written.
+
+    ``entry_id``, ``version`` (the current one), ``changed_by`` and ``changed_at`` (epoch seconds)
+    name the change that won, so the page can say who and when and offer to reload.
+    """
+
+    entry_id: int | None = None
+    version: int | None = None
+    changed_by: str = ""
+    changed_at: float | None = None
