@@ -16,6 +16,7 @@ pages = [
     st.Page("pages/warning.py", title=t("page_warning", lang), icon=":material/warning:", url_path="warning"),
     st.Page("pages/topics.py", title=t("page_topics", lang), icon=":material/checklist:", url_path="topics"),
     st.Page("pages/categories.py", title=t("page_categories", lang), icon=":material/category:", url_path="categories"),
+    st.Page("pages/workbench.py", title=t("page_workbench", lang), icon=":material/assignment:", url_path="workbench"),
     st.Page("pages/briefing.py", title=t("page_briefing", lang), icon=":material/slideshow:", url_path="briefing"),
 ]  # fmt: skip
 if principal.can("import"):

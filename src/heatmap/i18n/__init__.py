@@ -37,6 +37,7 @@ from heatmap.i18n import (
     _ranking,
     _topics,
     _warning,
+    _work,
 )
 from heatmap.measures import MEASURES, SCORE_RATES
 
@@ -48,7 +49,7 @@ LANGS = ("zh", "en")
 
 _CATALOGUES = (
     _frame, _measures, _columns, _map, _ranking, _governance, _warning, _topics, _briefing, _data,
-    _access, _about,
+    _access, _about, _work,
 )  # fmt: skip
 
 

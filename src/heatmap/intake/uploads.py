@@ -27,19 +27,20 @@ from typing import BinaryIO, Literal
 
 from heatmap.errors import BoundaryError, HeatmapError
 
-UploadKind = Literal["export", "boundary", "table"]
+UploadKind = Literal["export", "boundary", "table", "sheet"]
 MB = 1024 * 1024
 #: The largest upload of each kind, in MB (Streamlit's own ``server.maxUploadSize`` defaults to
 #: 200 MB and refuses a larger file before this check sees it).
-MAX_UPLOAD_MB: dict[str, int] = {"export": 500, "boundary": 200, "table": 20}
+MAX_UPLOAD_MB: dict[str, int] = {"export": 500, "boundary": 200, "table": 20, "sheet": 20}
 #: The suffixes each kind accepts (lower case): what the readers read. No ``.xls`` (no reader),
 #: no macro-enabled ``.xlsm`` and no bare ``.shp`` (its ``.dbf``/``.shx`` cannot come with it).
 SUFFIXES: dict[str, tuple[str, ...]] = {
     "export": (".csv", ".tsv", ".txt", ".xlsx", ".parquet"),
     "boundary": (".geojson", ".json", ".gpkg", ".parquet", ".zip"),
     "table": (".csv",),
+    "sheet": (".xlsx", ".csv"),  # the 督导工作台's lists as a town office keeps them
 }
-_WHAT = {"export": "诉求导出文件", "boundary": "边界文件", "table": "CSV 表格"}
+_WHAT = {"export": "诉求导出文件", "boundary": "边界文件", "table": "CSV 表格", "sheet": "清单表格"}
 #: How many leading bytes :func:`check_upload` wants to see.
 HEAD_BYTES = 512
 #: Zip archives: members, declared uncompressed total, and compression ratio of a large member.
