@@ -9,7 +9,7 @@ from heatmap.errors import HeatmapError
 from heatmap.i18n import percent, signed_percent, t
 from heatmap.output import charts, maps, reports
 from heatmap.settings import governance_values, score_weights
-from ui import data_views, frame, views
+from ui import data_views, frame, views, work_views
 
 ctx = frame.page_frame()
 lang, f = ctx.lang, ctx.filters
@@ -100,6 +100,7 @@ checks = governance.checklist(gov, month).merge(
     on=["town_code", "spell"],
 )
 checks = views.in_view(checks, ctx)
+work = work_views.work_counts(ctx, checks, month).set_index("town_code")
 labels = {key: t(f"cond_{key}", lang) for key in CONDITIONS}
 mark = lambda ok: "✓" if ok else "✗"  # noqa: E731
 check_table = pd.DataFrame(
@@ -116,6 +117,11 @@ check_table = pd.DataFrame(
         t("gov_col_score_city", lang): [
             f"{percent(s)} / {percent(c)}"
             for s, c in zip(checks["score"], checks["city_score"], strict=True)
+        ],
+        t("work_col_work", lang): [
+            "—" if c not in work.index or not work.loc[c, "total"]
+            else f"{work.loc[c, 'done']}/{work.loc[c, 'due']}/{work.loc[c, 'overdue']}（{work.loc[c, 'total']}）"
+            for c in checks["town_code"]
         ],
     }
 )
@@ -141,6 +147,9 @@ if not checks.empty:
         st.warning(t("missing_for", lang, town=town_names[pick], items=sep.join(missing)))
     else:
         st.success(t("all_met_for", lang, town=town_names[pick]))
+    said = work_views.work_sentence(work.loc[pick] if pick in work.index else None, not missing, lang)
+    if said:
+        st.info(said)
 
 st.markdown(f"**{t('ledger_title', lang, month=month)}**")
 table = reports.ledger_table(views.in_view(ledger, ctx), lang)

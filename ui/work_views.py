@@ -207,3 +207,24 @@ def demand_figure(
         legend={"orientation": "h"}, yaxis_title=t("col_volume", ctx.lang),
     )  # fmt: skip
     return fig
+
+
+def work_counts(ctx: Context, spells: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Items and projects of each spell (town_code, entry_month): total, done, due, overdue."""
+    if spells.empty:
+        return pd.DataFrame(columns=["town_code", "total", "done", "due", "overdue"])
+    spell_of = dict(zip(spells["town_code"], spells["entry_month"], strict=False))
+    with work_db.transaction(store(ctx.db), write=False) as con:
+        counts = work.summary(con, month=month, towns=list(spell_of), spell_of=spell_of)
+    return counts[["town_code", "total", "done", "due", "overdue"]]
+
+
+def work_sentence(counts: pd.Series | None, conditions_met: bool, lang: str) -> str | None:
+    """'exit conditions met but N items overdue', or the reverse; None when they agree."""
+    overdue = int(counts["overdue"]) if counts is not None else 0
+    due = int(counts["due"]) if counts is not None else 0
+    if conditions_met and overdue:
+        return t("work_met_but_overdue", lang, n=overdue)
+    if not conditions_met and counts is not None and int(counts["total"]) and not due:
+        return t("work_done_but_not_met", lang, done=int(counts["done"]), total=int(counts["total"]))
+    return None

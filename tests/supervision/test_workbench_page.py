@@ -125,3 +125,31 @@ def test_read_only_accounts_see_no_forms(bench_store: Path) -> None:
     assert not at.exception
     assert any("只读账号：可查看，不能编辑。" in i.value for i in at.info)
     assert not [f for f in at.text_input if str(f.key).startswith("add_")]
+
+
+def test_exit_checklist_shows_the_work_beside_the_conditions(bench_store: Path) -> None:
+    page = AppTest.from_file(str(ROOT / "pages" / "governance.py"), default_timeout=90)
+    page.query_params["from"] = page.query_params["to"] = "2021-12"
+    page.run()
+    table = next(d.value for d in page.dataframe if "清单完成/到期/逾期" in d.value.columns)
+    assert set(table["清单完成/到期/逾期"]) == {"—"}  # no lists yet
+    first = table.iloc[0]
+    spell = _session("wang").selectbox(key="work_spell")
+    key = next(o for o in spell.options if o.startswith(first["街乡镇"]))
+    assert key  # the checklist's town has a spell on the workbench
+    where = work_db.locate(bench_store)
+    import duckdb
+
+    con = duckdb.connect(str(bench_store), read_only=True)
+    code = con.execute(
+        "SELECT town_code FROM towns WHERE town_name = ?", [first["街乡镇"]]
+    ).fetchone()[0]
+    con.close()
+    with work_db.transaction(where) as w:
+        work.add_entry(w, town_code=code, spell_start=first["入选月份"], kind="item", title="清理堆物",
+                       by="wang", due_month="2021-10", status="推进中")  # fmt: skip
+        work.add_entry(w, town_code=code, spell_start=first["入选月份"], kind="project", title="修路",
+                       by="wang", due_month="2022-06", status="已完成")  # fmt: skip
+    page.run()
+    table = next(d.value for d in page.dataframe if "清单完成/到期/逾期" in d.value.columns)
+    assert table.iloc[0]["清单完成/到期/逾期"] == "1/1/1（2）"

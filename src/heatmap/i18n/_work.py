@@ -53,6 +53,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "work_col_action": ("操作", "Action"),
     "work_col_changes": ("修改内容", "Changes"),
     "work_overdue": ("逾期", "overdue"),
+    "work_col_work": ("清单完成/到期/逾期", "Lists done/due/overdue"),
+    "work_met_but_overdue": (
+        "摘帽条件已满足，但督导清单中有 {n} 项逾期未完成。",
+        "The exit conditions are met, but {n} listed items are overdue.",
+    ),
+    "work_done_but_not_met": (
+        "督导清单无到期未完成项（已完成 {done}/{total}），但摘帽条件尚未满足。",
+        "No listed item is due and undone ({done} of {total} done), but the exit conditions are not met.",
+    ),
     "work_add": ("新增{kind}", "New {kind}"),
     "work_save": ("保存", "Save"),
     "work_delete": ("删除", "Delete"),
