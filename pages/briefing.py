@@ -10,7 +10,7 @@ import streamlit as st
 
 from heatmap.errors import HeatmapError
 from heatmap.i18n import t
-from heatmap.output.briefing import build_briefing, resolve_district
+from heatmap.output.briefing import build_briefing, resolve_district, work_counts
 from heatmap.settings import make_settings
 from ui import auth, frame, present, views
 
@@ -49,8 +49,9 @@ if st.button(t("brief_build", lang), type="primary", key="brief_build", disabled
     with st.spinner(t("brief_building", lang)), tempfile.TemporaryDirectory() as tmp:
         try:
             paths = build_briefing(
-                ctx.con(), month=month, district=district, out_dir=tmp, lang=lang, settings=settings
-            )
+                ctx.con(), month=month, district=district, out_dir=tmp, lang=lang, settings=settings,
+                work=work_counts(ctx.db, month),
+            )  # fmt: skip
         except HeatmapError as exc:
             st.error(t("brief_failed", lang, error=exc))
             st.stop()

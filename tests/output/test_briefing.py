@@ -307,3 +307,43 @@ def test_wrap_keeps_numbers_whole_and_punctuation_off_line_starts() -> None:
     # 8 ems a line: a Chinese character is 1 em, a digit or Latin letter 0.55
     wrapped = wrap_text("截至 2020-09，累计纳入 26 个街乡镇。", 8)
     assert wrapped.split("\n") == ["截至 2020-09，", "累计纳入 26 个", "街乡镇。"]
+
+
+def test_the_governance_slide_shows_overdue_work_beside_the_checklist(brief_db: Path) -> None:
+    """A supervised town with overdue items is marked in the checklist; one that meets every exit
+    condition but has overdue items is named in its own line."""
+    import pandas as pd
+
+    from heatmap.output.briefing.data import collect
+    from heatmap.output.briefing.slides import governance_slide
+
+    con = store.connect(brief_db, read_only=True)
+    try:
+        month = queries.available_months(con)[-1]
+        data = collect(con, month=month)
+        checks = governance.checklist(data.gov, month)
+        ranks = data.month_rows.set_index("town_code")["rank"]
+        open_ = checks[~checks["all_met"]].assign(
+            rank=lambda f: f["town_code"].map(ranks),
+            lacks=lambda f: (~f[list(governance.CONDITIONS)].astype(bool)).sum(axis=1),
+        )
+        lacking = str(open_.sort_values(["lacks", "rank"])["town_code"].iloc[0])  # listed first
+        met = checks[checks["all_met"]]["town_code"]
+        work = pd.DataFrame(
+            {"town_code": [lacking, *met[:1]], "total": 3, "done": 1, "due": 2, "overdue": 2}
+        )
+        with_work = collect(con, month=month, work=work)
+    finally:
+        con.close()
+
+    def texts(brief: object) -> str:
+        with fonts.font_rc(fonts.find_cjk_font()):  # as build_briefing draws
+            figure = governance_slide(brief).figure  # type: ignore[arg-type]
+        return "\n".join(a.get_text() for a in figure.findobj(lambda o: hasattr(o, "get_text")))
+
+    joined = texts(with_work)
+    name = data.month_rows.set_index("town_code").loc[lacking, "town_name"]
+    assert f"{name}（清单逾期 2）" in joined.replace("\n", "")
+    if len(met):
+        assert "摘帽条件已满足、但督导清单有逾期项" in joined
+    assert "清单逾期" not in texts(data)

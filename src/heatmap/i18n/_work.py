@@ -53,6 +53,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "work_col_action": ("操作", "Action"),
     "work_col_changes": ("修改内容", "Changes"),
     "work_overdue": ("逾期", "overdue"),
+    "brief_work_overdue": ("（清单逾期 {n}）", " ({n} overdue)"),
+    "brief_met_but_overdue": (
+        "摘帽条件已满足、但督导清单有逾期项：{towns}",
+        "Exit conditions met but listed work overdue: {towns}",
+    ),
     "work_col_work": ("清单完成/到期/逾期", "Lists done/due/overdue"),
     "work_met_but_overdue": (
         "摘帽条件已满足，但督导清单中有 {n} 项逾期未完成。",

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from heatmap import paths
 from heatmap.errors import HeatmapError
@@ -48,6 +49,7 @@ def build_briefing(
     out_dir: str | os.PathLike[str],
     lang: str = "zh",
     settings: Settings | None = None,
+    work: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Write the month's briefing under ``out_dir``: a PNG per figure, one PDF, one PPTX.
 
@@ -66,6 +68,9 @@ def build_briefing(
         'zh' (default) or 'en' (titles and labels; town names stay Chinese).
     settings
         Volume measure, score weights and exit rules (defaults: :mod:`heatmap.settings`).
+    work
+        The 督导工作台's counts per town (:func:`heatmap.supervision.work.summary`: town_code,
+        total, done, due, overdue), shown beside the exit checklist; None leaves them out.
 
     Returns
     -------
@@ -75,7 +80,7 @@ def build_briefing(
     if lang not in ("zh", "en"):
         raise HeatmapError(f"lang 应为 zh 或 en，收到 {lang!r}")
     font = find_cjk_font()
-    data = collect(con, month=month, district=district, lang=lang, settings=settings)
+    data = collect(con, month=month, district=district, lang=lang, settings=settings, work=work)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"briefing_{month}_{data.district_code or 'city'}"
@@ -108,11 +113,12 @@ def run_brief_command(args: argparse.Namespace) -> int:
             f"数据库 {db} 不存在 (store not found); build it: python -m heatmap demo"
         )
     started = time.perf_counter()
+    work = work_counts(db, args.month)
     con = store.connect(db, read_only=True)
     try:
         files = build_briefing(
             con, month=args.month, district=args.district, out_dir=args.out, lang=args.lang,
-            settings=settings,
+            settings=settings, work=work,
         )  # fmt: skip
     finally:
         con.close()
@@ -120,3 +126,15 @@ def run_brief_command(args: argparse.Namespace) -> int:
         print(path)
     print(f"{len(files)} files in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0
+
+
+def work_counts(db: str | os.PathLike[str], month: str) -> pd.DataFrame | None:
+    """The 督导工作台's counts per town at ``month`` (None when the store has no workbench yet)."""
+    from heatmap.supervision import db as work_db
+    from heatmap.supervision import work
+
+    where = work_db.locate(db)
+    if where.dialect == "sqlite" and not Path(where.target).exists():
+        return None
+    with work_db.transaction(where, write=False) as con:
+        return work.summary(con, month=month)

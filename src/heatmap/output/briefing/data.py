@@ -37,6 +37,14 @@ class BriefData:
     boundaries: BoundarySet
     settings: Settings
     outlook: warning.Outlook  # 监测预警: the risk for the month after, and its backtest
+    work: pd.DataFrame | None = None  # 督导工作台 per town: total, done, due, overdue (or None)
+
+    def overdue(self, town_code: str) -> int:
+        """Items and projects of the town's lists overdue at the month (0 without a workbench)."""
+        if self.work is None or self.work.empty:
+            return 0
+        rows = self.work[self.work["town_code"] == town_code]
+        return int(rows["overdue"].sum()) if not rows.empty else 0
 
     @property
     def scope(self) -> str:
@@ -61,6 +69,7 @@ def collect(
     lang: str = "zh",
     settings: Settings | None = None,
     boundaries: BoundarySet | None = None,
+    work: pd.DataFrame | None = None,
 ) -> BriefData:
     """Read what the briefing shows: check the month and district, then query the aggregates."""
     settings = settings or make_settings()
@@ -89,6 +98,7 @@ def collect(
         outlook=warning.outlook(
             con, month, measure=measure, rules=gov.rules, panel=panel, lang=lang
         ),
+        work=work,
     )
 
 

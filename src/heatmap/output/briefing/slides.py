@@ -195,9 +195,18 @@ def _checklist(fig: Figure, data: BriefData, labels: dict[str, str]) -> None:
         data.month_rows[["town_code", "town_name", "district_code"]], on="town_code"
     )
     checks = data.in_scope(checks)
+    met_late = [
+        f"{r['town_name']}{t('brief_work_overdue', lang, n=data.overdue(str(r['town_code'])))}"
+        for r in as_records(checks[checks["all_met"]].sort_values("rank"))
+        if data.overdue(str(r["town_code"]))
+    ]
     checks = checks[~checks["all_met"]]
     ax = blank_axes(fig, LIST_X, 0.965 - LIST_X)
     ax.text(0, 0.8, t("brief_checklist_head", lang), fontsize=19, color=INK, va="top")
+    if met_late:  # the work beside the numbers: conditions met, lists not done
+        said = t("brief_met_but_overdue", lang, towns=t("list_sep", lang).join(met_late))
+        ax.text(0, 0.02, wrap_text(said, text_width(0.5, 13), max_lines=2, lang=lang),
+                fontsize=13, color=UP, va="bottom")  # fmt: skip
     if checks.empty:
         ax.text(0, 0.7, t("brief_none", lang), fontsize=16, color=GREY, va="top")
         return
@@ -205,7 +214,9 @@ def _checklist(fig: Figure, data: BriefData, labels: dict[str, str]) -> None:
     lacking: dict[tuple[str, ...], list[str]] = {}
     for row in as_records(checks.sort_values("rank")):
         missing = tuple(k for k in keys if not row[k])
-        lacking.setdefault(missing, []).append(str(row["town_name"]))
+        late = data.overdue(str(row["town_code"]))
+        name = str(row["town_name"]) + (t("brief_work_overdue", lang, n=late) if late else "")
+        lacking.setdefault(missing, []).append(name)
     y = 0.7
     sep = t("list_sep", lang)
     for missing in sorted(lacking, key=lambda m: (len(m), [keys.index(k) for k in m])):
