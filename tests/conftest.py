@@ -14,6 +14,8 @@ from streamlit.testing.v1 import AppTest
 from heatmap.intake import store
 from heatmap.intake.demo import build_demo
 
+pytest_plugins = ["pg_fixtures"]  # PostgreSQL and workbench fixtures (tests/supervision)
+
 # Two districts, five towns. 丁 (T4) never has a record; 戊 (T5) has none before 2020-03.
 D1, D2 = "110101", "110102"
 T1, T2, T3, T4, T5 = "110101001", "110101002", "110102001", "110102002", "110102003"

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import new_schema
 from streamlit.testing.v1 import AppTest
 
 from heatmap.access import audit
@@ -30,7 +29,7 @@ def bench_store(request, page_db: Path, tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.delenv("HEATMAP_SCOPE", raising=False)
     monkeypatch.delenv("HEATMAP_AUTH", raising=False)
     if request.param == "postgresql":
-        monkeypatch.setenv(work_db.ENV, new_schema(request.getfixturevalue("postgres_url")))
+        monkeypatch.setenv(work_db.ENV, request.getfixturevalue("pg_schema_url"))
     else:
         monkeypatch.delenv(work_db.ENV, raising=False)
     return db

@@ -1,4 +1,4 @@
-"""The workbench on both backends: a SQLite file, and a real PostgreSQL server started here.
+"""PostgreSQL and workbench fixtures, loaded by tests/conftest.py (``pytest_plugins``).
 
 ``postgres_url`` starts one throw-away server for the session with Debian's binaries
 (``/usr/lib/postgresql/<version>/bin/initdb`` and ``pg_ctl``; ``scripts/_postgres.sh`` installs
@@ -140,3 +140,9 @@ def work(request: pytest.FixtureRequest, tmp_path: Path) -> WorkStore:
     if request.param == "sqlite":
         return locate(tmp_path / "real.duckdb", env={})
     return WorkStore("postgresql", new_schema(request.getfixturevalue("postgres_url")))
+
+
+@pytest.fixture
+def pg_schema_url(postgres_url: str) -> str:
+    """A URL of a new empty schema on the test server (for tests outside this folder's helpers)."""
+    return new_schema(postgres_url)

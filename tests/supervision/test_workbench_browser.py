@@ -1,0 +1,116 @@
+"""Two browser sessions edit the same item of a town's list at once, in headless Chromium: the first
+save lands, the second gets a clear conflict, nothing is overwritten; on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from heatmap.analysis import governance, queries
+from heatmap.intake import store
+from heatmap.intake.demo import build_demo
+from heatmap.supervision import db as work_db
+from heatmap.supervision import work
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+from test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port  # noqa: E402
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("wb_browser") / "demo.duckdb"
+    build_demo(db, scale=0.003, seed=5)
+    return db
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def served(request, demo_db: Path) -> Iterator[tuple[str, work_db.WorkStore, int]]:
+    url = request.getfixturevalue("pg_schema_url") if request.param == "postgresql" else None
+    env = {**os.environ, "HEATMAP_DB": str(demo_db)}
+    env.pop("HEATMAP_AUTH", None)
+    env.pop("HEATMAP_SCOPE", None)
+    env.pop(work_db.ENV, None)
+    if url:
+        env[work_db.ENV] = url
+    where = work_db.locate(demo_db, url=url, env={})
+    if not url:  # a fresh SQLite workbench for this run
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(where.target) + suffix).unlink(missing_ok=True)
+    con = store.connect(demo_db, read_only=True)
+    ledger = governance.as_of(governance.evaluate(queries.monthly_panel(con)), "2021-12")
+    con.close()
+    first = ledger.sort_values(
+        ["entry_month", "town_code", "spell"], ascending=[False, True, True]
+    ).iloc[0]
+    with work_db.transaction(where) as w:
+        item = work.add_entry(w, town_code=first.town_code, spell_start=first.entry_month, kind="item",
+                              title="整治占道经营", by="setup", due_month="2021-12", status="未开始")  # fmt: skip
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("streamlit did not answer within 60 s")
+        yield base, where, item.id
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def _open(browser, base: str):
+    page = browser.new_context(viewport={"width": 1500, "height": 1300}).new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{base}/workbench?from=2021-12&to=2021-12")
+    page.get_by_text("修改条目").wait_for()
+    return page
+
+
+def _edit_and_save(page, title: str) -> None:
+    form = page.locator("[data-testid='stForm']").nth(1)  # the edit form, beside the new-item form
+    box = form.get_by_label("名称")
+    box.fill(title)
+    box.press("Tab")
+    form.get_by_role("button", name="保存").click()
+
+
+def test_two_browsers_edit_one_item(served, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, where, item_id = served
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        first, second = _open(browser, base), _open(browser, base)  # both read version 1
+        _edit_and_save(first, "整治占道经营（甲）")
+        first.get_by_text("已保存").first.wait_for()
+        _edit_and_save(second, "整治占道经营（乙）")
+        second.get_by_text("未保存：该条目已被").wait_for()
+        second.screenshot(path=str(tmp_path / "conflict.png"))
+        browser.close()
+    with work_db.transaction(where, write=False) as con:
+        entry = work.get_entry(con, item_id)
+        changes = work.history(con, item_id)
+    assert (entry.title, entry.version) == ("整治占道经营（甲）", 2)
+    assert [c.version for c in changes] == [1, 2]
