@@ -60,6 +60,16 @@ st.caption(t("work_store", lang, where=where.describe()))
 if not editable:
     st.info(t("work_read_only", lang))
 
+meetings = [
+    e for k in ("talk", "visit", "support") for e in work_views.entries(ctx, town, spell, k)
+]
+listed = work_views.entries(ctx, town, spell, "item") + work_views.entries(
+    ctx, town, spell, "project"
+)
+st.plotly_chart(
+    work_views.spell_timeline(spell, ended, month, meetings, listed, lang), width="stretch"
+)
+
 problems = [p.name for p in ctx.taxonomy.problems]
 tabs = st.tabs(
     [

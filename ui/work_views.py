@@ -226,5 +226,51 @@ def work_sentence(counts: pd.Series | None, conditions_met: bool, lang: str) -> 
     if conditions_met and overdue:
         return t("work_met_but_overdue", lang, n=overdue)
     if not conditions_met and counts is not None and int(counts["total"]) and not due:
-        return t("work_done_but_not_met", lang, done=int(counts["done"]), total=int(counts["total"]))
+        return t(
+            "work_done_but_not_met", lang, done=int(counts["done"]), total=int(counts["total"])
+        )
     return None
+
+
+def spell_timeline(
+    spell: str,
+    exit_month: str | None,
+    month: str,
+    meetings: list[Entry],
+    listed: list[Entry],
+    lang: str,
+) -> go.Figure:
+    """The spell as a bar (entry to exit, or to ``month`` while supervised) with its talks and visits
+    on their dates and the listed work on its due months (done green, not done red)."""
+    end = exit_month or month
+    fig = go.Figure()
+    fig.add_scatter(
+        x=[f"{spell}-01", f"{end}-28"], y=[t("work_fig_spell", lang)] * 2, mode="lines",
+        line={"width": 14, "color": "#f5b7b1" if exit_month is None else "#a9dfbf"},
+        name=t("work_fig_spell", lang), hoverinfo="skip",
+    )  # fmt: skip
+    for kind, symbol in (("talk", "diamond"), ("visit", "circle"), ("support", "square")):
+        dated = [e for e in meetings if e.kind == kind and e.held_on]
+        if dated:
+            fig.add_scatter(
+                x=[e.held_on for e in dated], y=[KINDS[kind]] * len(dated), mode="markers",
+                marker={"size": 13, "symbol": symbol, "color": "#1f4e79"}, name=KINDS[kind],
+                text=[e.title for e in dated], hovertemplate="%{x}：%{text}<extra></extra>",
+            )  # fmt: skip
+    dated = [e for e in listed if e.due_month]
+    colour = {True: "#2e7d32", False: "#c0392b"}
+    for done in (True, False):
+        part = [e for e in dated if (e.status == DONE) is done]
+        if part:
+            fig.add_scatter(
+                x=[f"{e.due_month}-15" for e in part],
+                y=[t("work_tab_item" if e.kind == "item" else "work_tab_project", lang) for e in part],
+                mode="markers", marker={"size": 11, "color": colour[done]},
+                name=t("work_fig_done" if done else "work_not_done", lang), text=[e.title for e in part],
+                hovertemplate="%{x|%Y-%m}：%{text}<extra></extra>",
+            )  # fmt: skip
+    fig.update_layout(
+        title=t("work_timeline_title", lang), height=260, margin={"l": 10, "r": 10, "t": 40, "b": 30},
+        legend={"orientation": "h", "y": -0.25}, xaxis={"type": "date", "tickformat": "%Y-%m"},
+    )  # fmt: skip
+    return fig

@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,18 +38,17 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def served(request, demo_db: Path) -> Iterator[tuple[str, work_db.WorkStore, int]]:
-    url = request.getfixturevalue("pg_schema_url") if request.param == "postgresql" else None
-    env = {**os.environ, "HEATMAP_DB": str(demo_db)}
+def served(
+    request, demo_db: Path, tmp_path: Path
+) -> Iterator[tuple[str, work_db.WorkStore, int, Any]]:
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_schema_url")
+    else:  # a fresh SQLite workbench for each test
+        url = f"sqlite:///{tmp_path / 'work.sqlite'}"
+    env = {**os.environ, "HEATMAP_DB": str(demo_db), work_db.ENV: url}
     env.pop("HEATMAP_AUTH", None)
     env.pop("HEATMAP_SCOPE", None)
-    env.pop(work_db.ENV, None)
-    if url:
-        env[work_db.ENV] = url
     where = work_db.locate(demo_db, url=url, env={})
-    if not url:  # a fresh SQLite workbench for this run
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(where.target) + suffix).unlink(missing_ok=True)
     con = store.connect(demo_db, read_only=True)
     ledger = governance.as_of(governance.evaluate(queries.monthly_panel(con)), "2021-12")
     con.close()
@@ -74,7 +74,7 @@ def served(request, demo_db: Path) -> Iterator[tuple[str, work_db.WorkStore, int
                 time.sleep(0.3)
         else:
             pytest.fail("streamlit did not answer within 60 s")
-        yield base, where, item.id
+        yield base, where, item.id, first
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -99,7 +99,7 @@ def _edit_and_save(page, title: str) -> None:
 def test_two_browsers_edit_one_item(served, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    base, where, item_id = served
+    base, where, item_id, _ = served
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         first, second = _open(browser, base), _open(browser, base)  # both read version 1
@@ -114,3 +114,45 @@ def test_two_browsers_edit_one_item(served, tmp_path: Path) -> None:
         changes = work.history(con, item_id)
     assert (entry.title, entry.version) == ("整治占道经营（甲）", 2)
     assert [c.version for c in changes] == [1, 2]
+
+
+def test_a_town_office_sheet_uploads_through_the_page(
+    served, demo_db: Path, tmp_path: Path
+) -> None:
+    """An XLSX as a town office keeps it: the good row is imported, the bad one listed with its line."""
+    import pandas as pd
+    from playwright.sync_api import sync_playwright
+
+    from heatmap.output import safe
+
+    base, where, _, spell = served
+    rows = pd.DataFrame(
+        {
+            "街乡镇代码": [spell.town_code, spell.town_code],
+            "督办起始月": [spell.entry_month, spell.entry_month],
+            "事项名称": ['=HYPERLINK("x") 清理楼道堆物', "加装电梯"],
+            "问题分类": ["物业服务", "老旧小区加装电梯"],
+            "计划完成月份": ["2021-11", "2022-02"],
+            "状态": ["推进中", "完成了"],
+        }
+    )
+    sheet = tmp_path / "事项清单.xlsx"
+    sheet.write_bytes(safe.xlsx_bytes({"事项": rows}))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = _open(browser, base)
+        page.get_by_role("tab", name="导入导出").click()
+        page.get_by_text("事项", exact=True).click()
+        page.locator("input[type='file']").set_input_files(str(sheet))
+        page.get_by_role("button", name="导入", exact=True).click()
+        page.get_by_text("已导入：新增 1 行").wait_for()
+        text = page.inner_text("body")
+        browser.close()
+    assert "未导入 1 行" in text
+    from heatmap.access import audit
+
+    logged = audit.read(demo_db, actions=("work_import",))["detail"].iloc[0]
+    assert "'line': 3" in logged and "完成了" in logged  # the bad row, with its line and reason
+    with work_db.transaction(where, write=False) as con:
+        titles = sorted(e.title for e in work.list_entries(con, kind="item"))
+    assert titles == ['=HYPERLINK("x") 清理楼道堆物', "整治占道经营"]  # text, as typed

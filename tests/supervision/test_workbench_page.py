@@ -115,7 +115,7 @@ def test_lists_export_to_xlsx_and_import_back_unchanged(bench_store: Path) -> No
         report = sheets.import_sheet(con, data, "事项清单.xlsx", by="wang", kind="item")
     assert (report.created, report.updated, report.unchanged, report.rejected) == (0, 0, 1, [])
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 0  # no item names a problem yet: the demand tab says so
+    assert len(at.get("plotly_chart")) == 1  # the spell timeline; no item names a problem: no demand chart
     assert any("尚未标注问题分类" in i.value for i in at.info)
 
 

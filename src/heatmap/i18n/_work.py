@@ -20,11 +20,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "work_ongoing": ("督导中", "ongoing"),
     "work_pick_spell": ("街乡镇与督办期", "Town and spell"),
     "work_fig_spell": ("纳入督办", "Entered"),
+    "work_timeline_title": ("督办时间线：约谈、回访与清单", "The spell: talks, visits and the lists"),
     "work_spell_end": ("摘帽：{end}", "Exit: {end}"),
     "work_fig_total": ("事项与项目", "Items and projects"),
     "work_fig_done": ("已完成", "Done"),
     "work_fig_due": ("已到期未完成", "Due, not done"),
     "work_fig_overdue": ("逾期", "Overdue"),
+    "work_not_done": ("未完成", "Not done"),
     "work_store": ("工作台数据库：{where}", "Workbench store: {where}"),
     "work_read_only": (
         "只读账号：可查看，不能编辑。",
