@@ -3,17 +3,13 @@ its data on the page or in a download; the city account sees both."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
+from browser_server import streamlit_app
+from test_browser import CHROMIUM, CHROMIUM_ARGS
 
 from heatmap.access import accounts, audit
 from heatmap.intake.demo import build_demo
@@ -39,29 +35,8 @@ def signed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     districts = sorted({r[2] for r in rows})
     own, other = districts[0], districts[1]
     accounts.add_user(db, "chaoyang", PASSWORD, role="district", districts=(own,))
-    port = _free_port()
-    env = {**os.environ, "HEATMAP_DB": str(db), "HEATMAP_AUTH": "local"}
-    env.pop("HEATMAP_SCOPE", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("streamlit did not answer within 60 s")
-        facts = {"own": own, "other": other, "rows": rows}
-        yield url, db, facts
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with streamlit_app({"HEATMAP_DB": str(db), "HEATMAP_AUTH": "local"}) as url:
+        yield url, db, {"own": own, "other": other, "rows": rows}
 
 
 def test_district_account_cannot_reach_another_district(signed_server, tmp_path: Path) -> None:

@@ -5,11 +5,7 @@ without a role is refused, and sign-out ends the session. Nothing is mocked insi
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +13,9 @@ from urllib.parse import quote
 
 import duckdb
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
+from browser_server import free_port as _free_port
+from browser_server import streamlit_app
+from test_browser import CHROMIUM, CHROMIUM_ARGS
 
 from heatmap.access import audit
 from heatmap.intake.demo import build_demo
@@ -69,38 +67,9 @@ def sso_app(
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n',
         encoding="utf-8",
     )
-    env = {**os.environ, "HEATMAP_DB": str(db), "HEATMAP_AUTH": "oidc",
-           "STREAMLIT_SECRETS_FILES": str(secrets_file)}  # fmt: skip
-    env.pop("HEATMAP_SCOPE", None)
-    log = (work / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if (
-                    urllib.request.urlopen(
-                        f"http://127.0.0.1:{port}/_stcore/health", timeout=2
-                    ).read()
-                    == b"ok"
-                ):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("streamlit did not answer within 60 s")
+    env = {"HEATMAP_DB": str(db), "HEATMAP_AUTH": "oidc", "STREAMLIT_SECRETS_FILES": str(secrets_file)}
+    with streamlit_app(env, port=port, log=work / "streamlit.log"):
         yield f"http://{HOST}:{port}", db, dict(rows)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def _sign_in(page, app: str, provider: str, sub: str, path: str = "/") -> None:

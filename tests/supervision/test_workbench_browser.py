@@ -3,11 +3,7 @@ save lands, the second gets a clear conflict, nothing is overwritten; on SQLite 
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +18,8 @@ from heatmap.supervision import work
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
-from test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port  # noqa: E402
+from browser_server import streamlit_app  # noqa: E402
+from test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
@@ -45,9 +42,6 @@ def served(
         url = request.getfixturevalue("pg_schema_url")
     else:  # a fresh SQLite workbench for each test
         url = f"sqlite:///{tmp_path / 'work.sqlite'}"
-    env = {**os.environ, "HEATMAP_DB": str(demo_db), work_db.ENV: url}
-    env.pop("HEATMAP_AUTH", None)
-    env.pop("HEATMAP_SCOPE", None)
     where = work_db.locate(demo_db, url=url, env={})
     con = store.connect(demo_db, read_only=True)
     ledger = governance.as_of(governance.evaluate(queries.monthly_panel(con)), "2021-12")
@@ -58,26 +52,8 @@ def served(
     with work_db.transaction(where) as w:
         item = work.add_entry(w, town_code=first.town_code, spell_start=first.entry_month, kind="item",
                               title="整治占道经营", by="setup", due_month="2021-12", status="未开始")  # fmt: skip
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("streamlit did not answer within 60 s")
+    with streamlit_app({"HEATMAP_DB": str(demo_db), work_db.ENV: url}) as base:
         yield base, where, item.id, first
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def _open(browser, base: str):
