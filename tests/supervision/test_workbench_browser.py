@@ -73,7 +73,7 @@ def _edit_and_save(page, title: str) -> None:
 
 
 def test_two_browsers_edit_one_item(served, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     base, where, item_id, _ = served
     with sync_playwright() as p:
@@ -84,12 +84,22 @@ def test_two_browsers_edit_one_item(served, tmp_path: Path) -> None:
         _edit_and_save(second, "整治占道经营（乙）")
         second.get_by_text("未保存：该条目已被").wait_for()
         second.screenshot(path=str(tmp_path / "conflict.png"))
+        second.reload()  # the second person reloads, sees the first one's change, and saves theirs
+        second.get_by_text("修改条目").wait_for()
+        edited = second.locator("[data-testid='stForm']").nth(1).get_by_label("名称")
+        expect(edited).to_have_value("整治占道经营（甲）")  # the first person's change, shown
+        _edit_and_save(second, "整治占道经营（甲、乙）")
+        second.get_by_text("已保存").first.wait_for()
         browser.close()
     with work_db.transaction(where, write=False) as con:
         entry = work.get_entry(con, item_id)
         changes = work.history(con, item_id)
-    assert (entry.title, entry.version) == ("整治占道经营（甲）", 2)
-    assert [c.version for c in changes] == [1, 2]
+    assert (entry.title, entry.version) == ("整治占道经营（甲、乙）", 3)
+    assert [(c.version, c.new.get("title")) for c in changes] == [
+        (1, "整治占道经营"),
+        (2, "整治占道经营（甲）"),
+        (3, "整治占道经营（甲、乙）"),
+    ]
 
 
 def test_a_town_office_sheet_uploads_through_the_page(
