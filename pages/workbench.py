@@ -108,7 +108,7 @@ with tabs[6]:
     kind = st.radio(
         t("work_sheet_kind", lang),
         list(KINDS),
-        format_func=KINDS.get,
+        format_func=lambda k: t(f"work_kind_{k}", lang),
         horizontal=True,
         key="work_sheet_kind",
     )

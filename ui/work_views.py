@@ -69,7 +69,7 @@ def add_form(ctx: Context, town: str, spell: str, kind: str, problems: list[str]
     """A form for a new entry of ``kind``; the result is shown after the rerun."""
     lang = ctx.lang
     with st.form(f"work_add_{kind}", clear_on_submit=True):
-        st.markdown(f"**{t('work_add', lang, kind=KINDS[kind])}**")
+        st.markdown(f"**{t('work_add', lang, kind=t(f'work_kind_{kind}', lang))}**")
         values = _fields(kind, lang, problems, prefix=f"add_{kind}")
         submitted = st.form_submit_button(t("work_save", lang), type="primary")
     if submitted:
@@ -253,8 +253,8 @@ def spell_timeline(
         dated = [e for e in meetings if e.kind == kind and e.held_on]
         if dated:
             fig.add_scatter(
-                x=[e.held_on for e in dated], y=[KINDS[kind]] * len(dated), mode="markers",
-                marker={"size": 13, "symbol": symbol, "color": "#1f4e79"}, name=KINDS[kind],
+                x=[e.held_on for e in dated], y=[t(f"work_kind_{kind}", lang)] * len(dated), mode="markers",
+                marker={"size": 13, "symbol": symbol, "color": "#1f4e79"}, name=t(f"work_kind_{kind}", lang),
                 text=[e.title for e in dated], hovertemplate="%{x}：%{text}<extra></extra>",
             )  # fmt: skip
     dated = [e for e in listed if e.due_month]
