@@ -60,12 +60,11 @@ st.caption(t("work_store", lang, where=where.describe()))
 if not editable:
     st.info(t("work_read_only", lang))
 
-meetings = [
-    e for k in ("talk", "visit", "support") for e in work_views.entries(ctx, town, spell, k)
-]
-listed = work_views.entries(ctx, town, spell, "item") + work_views.entries(
-    ctx, town, spell, "project"
-)
+if saved := st.session_state.pop(work_views.FLASH, None):
+    st.success(saved)
+by_kind = work_views.spell_entries(ctx, town, spell)
+meetings = by_kind["talk"] + by_kind["visit"] + by_kind["support"]
+listed = by_kind["item"] + by_kind["project"]
 st.plotly_chart(
     work_views.spell_timeline(spell, ended, month, meetings, listed, lang), width="stretch"
 )
@@ -79,7 +78,7 @@ tabs = st.tabs(
 )
 for tab, kind in zip(tabs[:5], ("item", "project", "talk", "visit", "support"), strict=True):
     with tab:
-        rows = work_views.entries(ctx, town, spell, kind)
+        rows = by_kind[kind]
         if kind in ("item", "project"):
             wanted = st.multiselect(t("work_col_status", lang), list(work.STATUSES), key=f"work_status_{kind}",
                                     placeholder=t("all", lang))  # fmt: skip
@@ -93,9 +92,6 @@ for tab, kind in zip(tabs[:5], ("item", "project", "talk", "visit", "support"), 
                 work_views.edit_form(ctx, rows, kind, problems)
 
 with tabs[5]:
-    listed = work_views.entries(ctx, town, spell, "item") + work_views.entries(
-        ctx, town, spell, "project"
-    )
     figure = work_views.demand_figure(ctx, town, spell, listed, month)
     if figure is None:
         st.info(t("work_demand_none", lang))
@@ -142,7 +138,7 @@ with tabs[6]:
                     auth.log(
                         "work_import",
                         target=name,
-                        detail=str(report.as_dict() if hasattr(report, "as_dict") else report),
+                        detail=str(report.as_dict()),
                     )
                     st.success(t("work_imported", lang, created=report.created, updated=report.updated,
                                  unchanged=report.unchanged, rejected=len(report.rejected)))  # fmt: skip

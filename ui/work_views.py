@@ -45,9 +45,11 @@ def allowed_towns(ctx: Context) -> list[str] | None:
     return list(ref["town_code"])
 
 
-def entries(ctx: Context, town: str, spell: str, kind: str) -> list[Entry]:
+def spell_entries(ctx: Context, town: str, spell: str) -> dict[str, list[Entry]]:
+    """Every entry of the town's spell, by kind (one read for the whole page)."""
     with work_db.transaction(store(ctx.db), write=False) as con:
-        return work.list_entries(con, town_code=town, spell_start=spell, kind=kind)
+        rows = work.list_entries(con, town_code=town, spell_start=spell)
+    return {kind: [e for e in rows if e.kind == kind] for kind in KINDS}
 
 
 def table(rows: list[Entry], kind: str, lang: str, month: str) -> pd.DataFrame:
@@ -106,8 +108,7 @@ def edit_form(ctx: Context, rows: list[Entry], kind: str, problems: list[str]) -
             return work.update_entry(con, entry.id, expected_version=seen, changes=values,
                                      by=ctx.principal.name, scope=allowed_towns(ctx))  # fmt: skip
 
-        if _write(ctx, change, action=f"#{entry.id}"):
-            st.session_state.pop(seen_key, None)
+        _write(ctx, change, action=f"#{entry.id}", forget=seen_key)
     with st.expander(t("work_history", lang)):
         with work_db.transaction(store(ctx.db), write=False) as con:
             changes = work.history(con, entry.id)
@@ -161,8 +162,12 @@ def _fields(
     return out
 
 
-def _write(ctx: Context, do: Any, *, action: str) -> bool:
-    """Run a write in one transaction; a conflict or a refusal is shown in Chinese and logged."""
+def _write(ctx: Context, do: Any, *, action: str, forget: str | None = None) -> None:
+    """Run a write in one transaction; a conflict or a refusal is shown in Chinese and logged.
+
+    A saved change reruns the page, so its lists show it; ``forget`` names the session key of the
+    version the person had read (read again on the rerun).
+    """
     lang = ctx.lang
     try:
         with work_db.transaction(store(ctx.db)) as con:
@@ -170,15 +175,20 @@ def _write(ctx: Context, do: Any, *, action: str) -> bool:
     except ConflictError as exc:
         auth.log("work_conflict", target=action, outcome="refused", detail=str(exc))
         st.error(t("work_conflict", lang, error=exc))
-        return False
+        return
     except HeatmapError as exc:
         st.error(t("work_failed", lang, error=exc))
-        return False
+        return
     auth.log(
         "work_edit", target=f"#{entry.id} {entry.title}"[:200], detail=f"{action} v{entry.version}"
     )
-    st.success(t("work_saved", lang, id=entry.id, version=entry.version))
-    return True
+    if forget:
+        st.session_state.pop(forget, None)
+    st.session_state[FLASH] = t("work_saved", lang, id=entry.id, version=entry.version)
+    st.rerun()
+
+
+FLASH = "work_saved_message"  # shown once on the page after the rerun that follows a save
 
 
 def demand_figure(
