@@ -19,7 +19,7 @@ import streamlit as st
 
 from heatmap import paths
 from heatmap.access import accounts, audit, oidc, policy
-from heatmap.access.roles import Principal, role_label
+from heatmap.access.roles import Principal
 from heatmap.errors import AccessError, HeatmapError
 from heatmap.i18n import t
 
@@ -40,7 +40,7 @@ class Session:
 def gate(lang: str, *, router: bool = False) -> Principal:
     """The signed-in person (or the demo visitor); renders the sign-in screen and stops otherwise."""
     _router_mode(rerun=not router)
-    store = str(paths.db_path())
+    store = store_of_session()
     try:
         settings = policy.load(store)
         mode = policy.sign_in_mode(
@@ -260,8 +260,9 @@ def _oidc_session(store: str, settings: dict[str, Any], lang: str, router: bool)
         st.error(t("auth_failed", lang, error=exc))
         st.button(t("auth_sign_out", lang), on_click=st.logout, key="auth_sso_out")
         st.stop()
-    scope = ",".join(principal.towns or principal.districts)
-    audit.record(store, principal.name, "sign_in", role=principal.role, scope=scope, detail="oidc")
+    audit.record(
+        store, principal.name, "sign_in", role=principal.role, scope=principal.grant, detail="oidc"
+    )
     now = time.time()
     st.session_state[KEY] = Session(principal, now, now)
     return principal
@@ -276,7 +277,3 @@ def _sign_out() -> None:
         del st.session_state[KEY]
         if session.principal.source == "oidc":
             st.logout()
-
-
-def role_name(principal: Principal, lang: str) -> str:
-    return role_label(principal.role, lang)

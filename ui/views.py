@@ -248,17 +248,17 @@ def city_top_ten(month_rows: pd.DataFrame, ctx: Context) -> None:
     """
     lang = ctx.lang
     top = month_rows[month_rows["rank"] <= 10].sort_values(["rank", "town_code"])
-    mine = ctx.view.select(top)["town_code"]
+    mine = set(ctx.view.select(top)["town_code"])
     names_allowed = bool((st.session_state.get("auth_settings") or {}).get("other_district_names"))
     hidden = t("ranking_others_hidden", lang)
     shown = pd.DataFrame({
         t("col_rank", lang): top["rank"].astype(int),
         t("col_town", lang): [
-            n if c in set(mine) or names_allowed else hidden
+            n if c in mine or names_allowed else hidden
             for c, n in zip(top["town_code"], top["town_name"], strict=True)
         ],
         t("col_district", lang): [
-            d if c in set(mine) or names_allowed else "—"
+            d if c in mine or names_allowed else "—"
             for c, d in zip(top["town_code"], top["district_name"], strict=True)
         ],
     })  # fmt: skip

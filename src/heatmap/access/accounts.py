@@ -184,8 +184,7 @@ def _check_sign_in(
         return None, _WRONG
     con.execute("UPDATE accounts SET failures = 0, locked_until = 0 WHERE name = ?", [name])
     principal = Principal(name, role, grants([districts]), grants([towns]), source="local")
-    scope = ",".join(principal.towns or principal.districts)
-    audit.record_in(con, name, "sign_in", role=role, scope=scope)
+    audit.record_in(con, name, "sign_in", role=role, scope=principal.grant)
     return principal, None
 
 

@@ -86,9 +86,14 @@ class Principal:
             return Scope(tuple(sorted(self.districts)), None)
         return Scope(None, None)
 
+    @property
+    def grant(self) -> str:
+        """The granted towns, else districts, comma-separated ('' for the whole city)."""
+        return ",".join(self.towns or self.districts)
+
     def describe(self, lang: str = "zh") -> str:
         """``name（区级：110105）`` for the sidebar and the audit trail."""
-        grant = ",".join(self.towns or self.districts)
+        grant = self.grant
         return f"{self.name}（{role_label(self.role, lang)}{'：' + grant if grant else ''}）"
 
 
