@@ -3,6 +3,7 @@ its data on the page or in a download; the city account sees both."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,6 +65,11 @@ def test_district_account_cannot_reach_another_district(signed_server, tmp_path:
         with page.expect_download() as info:
             page.get_by_text("下载 CSV").click()
         csv = Path(info.value.path()).read_text("utf-8-sig")
+        # the download is logged by the button's callback, in the rerun it starts on the server:
+        # wait for it before the browser (and with it the session) goes away
+        deadline = time.monotonic() + 30
+        while "export" not in set(audit.read(db)["action"]) and time.monotonic() < deadline:
+            page.wait_for_timeout(250)
         browser.close()
     assert other in body  # named in the refusal message, and nowhere else:
     leaked = [n for n in other_towns if n in body or n in csv]
