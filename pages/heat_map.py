@@ -47,7 +47,7 @@ selected = st.session_state.get("selected_town")
 geoms = views.display_towns(ctx.boundaries.name)
 rows, legend = maps.town_rows(geoms, measures, metric=metric, lang=lang, selected=selected)
 density_rows = maps.density_rows(cells, lang) if cells is not None else None
-top = views.top_labels(geoms, measures)
+top = views.top_labels(ctx.boundaries.name, measures)
 shown = geoms[geoms["code9"].isin(measures["town_code"])]
 view = maps.view_for(shown.total_bounds) if f.districts or f.towns or ctx.scope else None
 deck = maps.build_deck(

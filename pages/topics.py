@@ -107,7 +107,7 @@ with map_col:
     bounds = (shown_geoms if f.districts or f.towns or ctx.scope else geoms).total_bounds
     view = maps.view_for(bounds, width_px=700, height_px=480)
     deck = maps.build_deck(
-        rows, views.display_districts(), top_labels=views.top_labels(geoms, measures), view=view
+        rows, views.display_districts(), top_labels=views.top_labels(ctx.boundaries.name, measures), view=view
     )
     st.pydeck_chart(deck, height=480, key="topic_map")
     views.legend(legend, lang)

@@ -17,7 +17,7 @@ from heatmap.access.roles import Principal, Scope
 from heatmap.analysis import queries
 from heatmap.errors import HeatmapError, StoreError
 from heatmap.filters import Filters, View, from_query_params, to_query_params
-from heatmap.geo.geography import BoundarySet, load_boundary_set
+from heatmap.geo.geography import META_FILE, SET_FILE, BoundarySet, load_boundary_set
 from heatmap.i18n import t
 from heatmap.intake import demo_build, store
 from heatmap.taxonomy import Taxonomy, load_taxonomy
@@ -74,12 +74,32 @@ def page_frame() -> Context:
     scope = _scope(db, principal)
     st.session_state[auth.SCOPE_KEY] = scope.label()
     filters, measure = _sidebar_filters(con, lang, scope, db)
-    boundaries = load_boundary_set(meta.get("boundary_set", "demo_townships_2023"))
+    boundaries = boundary_set(meta.get("boundary_set", "demo_townships_2023"))
     _provenance(meta, boundaries, lang)
     return Context(
         lang, db, filters, measure, scope.districts, meta, boundaries, _taxonomy(),
         scope_towns=scope.towns, principal=principal,
     )  # fmt: skip
+
+
+def boundary_set(name: str) -> BoundarySet:
+    """The boundary set ``name``, read from disk once per version of its files (not every run)."""
+    return _boundary_set(name, set_stamp(name))
+
+
+def set_stamp(name: str) -> tuple[int, ...]:
+    """Modification times and sizes of the set's files: a re-imported set is read again."""
+    stamp: list[int] = []
+    for file in (SET_FILE, META_FILE):
+        with contextlib.suppress(OSError):  # missing: the loader raises the clear error
+            info = (paths.GEO_DIR / name / file).stat()
+            stamp += [info.st_mtime_ns, info.st_size]
+    return tuple(stamp)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _boundary_set(name: str, stamp: tuple[int, ...]) -> BoundarySet:
+    return load_boundary_set(name, geo_dir=paths.GEO_DIR)
 
 
 def store_meta(db: str) -> dict[str, Any]:

@@ -11,15 +11,15 @@ import streamlit as st
 from heatmap import i18n
 from heatmap.analysis import governance, queries
 from heatmap.filters import View
-from heatmap.geo.geography import load_boundary_set, load_districts
+from heatmap.geo.geography import load_districts
 from heatmap.i18n import count, percent, signed_percent, t
 from heatmap.intake.store import RECORD_COLUMNS
 from heatmap.measures import RATES
 from heatmap.output import reports
-from heatmap.output.maps import Legend, display_geometry
+from heatmap.output.maps import Legend, Outlines, display_geometry
 from heatmap.settings import SETTINGS, Settings, make_settings, score_weights
 from ui import auth
-from ui.frame import Context, _connection
+from ui.frame import Context, _connection, boundary_set, set_stamp
 
 Scope = tuple[str, ...] | None
 
@@ -49,28 +49,47 @@ def town_problems(db: str, view: View, town: str) -> pd.DataFrame:
     return queries.town_problems(_connection(db).cursor(), view, town)
 
 
-@st.cache_resource(show_spinner=False)
 def display_towns(name: str) -> gpd.GeoDataFrame:
-    return display_geometry(load_boundary_set(name).frame)
+    """The set's towns simplified for drawing, with their deck.gl rings (built once per version)."""
+    return _display_towns(name, set_stamp(name))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _display_towns(name: str, stamp: tuple[int, ...]) -> gpd.GeoDataFrame:
+    return display_geometry(boundary_set(name).frame)
+
+
+def label_points(name: str) -> dict[str, list[float]]:
+    """A point inside each town of the set (for name labels): ``code9`` → [lon, lat]."""
+    return _label_points(name, set_stamp(name))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _label_points(name: str, stamp: tuple[int, ...]) -> dict[str, list[float]]:
+    towns = display_towns(name)
+    points = towns.geometry.representative_point()
+    return {
+        str(code): [round(p.x, 5), round(p.y, 5)]
+        for code, p in zip(towns["code9"], points, strict=True)
+    }
 
 
 @st.cache_resource(show_spinner=False)
-def display_districts() -> gpd.GeoDataFrame:
-    return load_districts(display=True)
+def display_districts() -> Outlines:
+    """The 16 district outlines and labels, ready for every map's deck."""
+    return Outlines.of(load_districts(display=True))
 
 
-def top_labels(geoms: gpd.GeoDataFrame, measures: pd.DataFrame, n: int = 10) -> list[dict]:
+def top_labels(boundary_set: str, measures: pd.DataFrame, n: int = 10) -> list[dict]:
     """Name labels for the view's top ``n`` towns by volume (at a point inside each)."""
     top = measures.nsmallest(n, "rank")
-    points = geoms.set_index("code9").geometry.representative_point()
+    points = label_points(boundary_set)
     return [
-        {
-            "name": f"{r.rank} {r.town_name}",
-            "position": [round(points[r.town_code].x, 5), round(points[r.town_code].y, 5)],
-            "size": 12,
-        }
-        for r in top.itertuples()
-        if r.town_code in points.index and float(r.volume) > 0  # type: ignore[arg-type]
+        {"name": f"{rank} {name}", "position": points[code], "size": 12}
+        for rank, name, code, volume in zip(
+            top["rank"], top["town_name"], top["town_code"], top["volume"], strict=True
+        )
+        if code in points and float(volume) > 0
     ]
 
 

@@ -281,7 +281,7 @@ def bench_payload(con: Any, *, district: str = DISTRICT) -> dict[str, Any]:
         wanted = View(month, month, scope or (), scope=scope)
         measures = queries.town_measures(con, wanted)
         rows, _ = maps.town_rows(geoms, measures, metric="volume", lang="zh")
-        top = top_labels(geoms, measures)
+        top = top_labels(meta.get("boundary_set", BOUNDARY_SET), measures)
         shown = geoms[geoms["code9"].isin(measures["town_code"])]
         view = maps.view_for(shown.total_bounds) if scope else None
         entry: dict[str, Any] = {"towns": len(measures)}

@@ -1,8 +1,10 @@
 """Whole pages: each page's complete script run (Streamlit's AppTest), as a user waits for it.
 
 A run starts from a page already shown once (imports done, geometry and reference tables cached,
-as in a running server) and changes the month, so that the page's data caches miss, as they do
-when a user picks a new month. The breakdown splits the run into the time spent in the page's
+as in a running server) and changes the month, so that the page's data caches that depend on the
+month miss, as they do when a user picks a new month (the cached reads taking a ``view``, a
+``month`` or ``months``; geometry, the connection and the whole-history panel stay cached, as
+they do in the server). The breakdown splits the run into the time spent in the page's
 read functions (``ui.views``, ``ui.topic_views``: data) and the rest (figures, decks, tables and
 their serialisation into Streamlit's messages). Browser payload per interaction is the size of
 the messages the run produced.
@@ -37,7 +39,7 @@ def bench_whole_pages(
 ) -> dict[str, Any]:
     """p50 / p95 of each page's whole run for the city and one district, with and without a town
     selected on the heat map, over ``repeats`` month changes; with the data/rest breakdown."""
-    from ui import topic_views, views
+    from ui import topic_views, views, warning_views
 
     out: dict[str, Any] = {"repeats": repeats, "district": district, "pages": {}}
     recent = list(months[-12:])
@@ -51,7 +53,7 @@ def bench_whole_pages(
             for suffix, town in variants:
                 with _env("HEATMAP_DB", db), _env("HEATMAP_SCOPE", scope):
                     figures = _measure_page(
-                        file, recent, repeats=repeats, town=town, modules=(views, topic_views)
+                        file, recent, repeats=repeats, town=town, modules=(views, topic_views, warning_views)
                     )
                 out["pages"].setdefault(f"{label}{suffix}", {})[scope_name] = figures
     from ui.frame import release_connection
@@ -87,7 +89,7 @@ def _measure_page(
                 month = months[(len(months) - 1 - i) % len(months)]
             at.session_state["f_month"] = month
             spent.clear()
-            for cached in spent.cached:  # a new filter combination: the page's reads miss
+            for cached in spent.month_dependent:  # a new month: the page's month reads miss
                 cached.clear()
             started = time.perf_counter()
             at.run()
@@ -130,13 +132,17 @@ class _Spent(list[float]):
     """Milliseconds spent in each read function called, and the cached functions measured."""
 
     cached: list[Any]
+    month_dependent: list[Any]
 
 
 @contextmanager
 def _timing(modules: tuple[Any, ...]) -> Iterator[_Spent]:
     """Time spent in the pages' cached read functions (their bodies run only on a cache miss)."""
     spent = _Spent()
-    spent.cached = [fn for m in modules for fn in vars(m).values() if _is_cached(fn)]
+    spent.cached = list(
+        {id(fn): fn for m in modules for fn in vars(m).values() if _is_cached(fn)}.values()
+    )
+    spent.month_dependent = [fn for fn in spent.cached if _reads_month(fn)]
     originals = [fn._info.func for fn in spent.cached]
     for fn, original in zip(spent.cached, originals, strict=True):
         fn._info.func = _timed(original, spent)
@@ -149,6 +155,21 @@ def _timing(modules: tuple[Any, ...]) -> Iterator[_Spent]:
 
 def _is_cached(fn: Any) -> bool:
     return hasattr(fn, "__wrapped__") and hasattr(fn, "clear") and hasattr(fn, "_info")
+
+
+#: Parameters through which a cached read depends on the month picked.
+_MONTH_PARAMETERS = frozenset({"view", "month", "months"})
+
+
+def _reads_month(fn: Any) -> bool:
+    """A cached read whose result changes with the month (``st.cache_data`` taking one)."""
+    import inspect
+
+    from streamlit.runtime.caching.cache_type import CacheType
+
+    if fn._info.cache_type is not CacheType.DATA:
+        return False
+    return bool(_MONTH_PARAMETERS & set(inspect.signature(fn._info.func).parameters))
 
 
 def _timed(inner: Callable[..., Any], spent: list[float]) -> Callable[..., Any]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import duckdb
 import h3
 import numpy as np
 import pandas as pd
 import pytest
 
-from heatmap.geo.cells import cell_hex, coarsen, points_to_cells
+from heatmap.geo.cells import cell_hex, coarsen, parent_sql, points_to_cells
 
 # Tiananmen (116.40 E, 39.91 N) at resolution 8, its parent at 7, and Sydney (151.21 E, 33.86 S).
 TIANANMEN_R8 = "8831aa4281fffff"
@@ -63,3 +64,24 @@ def test_coarsen_and_hex():
     assert parents.dtype == np.uint64
     assert cell_hex(parents).tolist() == [TIANANMEN_R7, TIANANMEN_R7]
     assert cell_hex(coarsen(cells, 8)).tolist() == [TIANANMEN_R8, TIANANMEN_R8]
+
+
+def test_parent_sql_equals_h3_parent_at_every_coarser_resolution() -> None:
+    rng = np.random.default_rng(7)
+    lon, lat = rng.uniform(115.4, 117.5, 300), rng.uniform(39.4, 41.1, 300)
+    con = duckdb.connect()
+    for stored in (8, 9):
+        cells = pd.Series(points_to_cells(lon, lat, stored), dtype="uint64")
+        con.register("c", pd.DataFrame({"h3": cells}))
+        for resolution in range(0, stored + 2):  # finer than stored: the cell is kept
+            got = con.execute(f"SELECT {parent_sql('h3', resolution)} AS p FROM c").df()["p"]
+            expected = coarsen(cells, resolution) if resolution <= stored else cells
+            assert got.astype("uint64").tolist() == expected.tolist()
+        hexes = con.execute("SELECT lower(hex(h3)) AS x FROM c").df()["x"].tolist()
+        assert hexes == cell_hex(cells).tolist()
+        con.unregister("c")
+
+
+def test_parent_sql_refuses_a_resolution_outside_h3() -> None:
+    with pytest.raises(ValueError, match="0–15"):
+        parent_sql("h3", 16)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from heatmap.errors import FilterError, ScopeError
 from heatmap.filters import Choices, Filters, View, check_basis, where_clause
-from heatmap.geo.cells import cell_hex, coarsen
+from heatmap.geo.cells import parent_sql
 from heatmap.measures import (
     COUNT_COLUMNS,
     RATES,
@@ -215,17 +215,15 @@ def density(
     """Volume per H3 cell of the view (hex id string, volume); cells coarsened to ``resolution``."""
     where, params = where_clause(view)
     measure = view.measure
-    frame = con.execute(
-        f"SELECT h3, sum({measure}) AS volume FROM agg_cell_month {where} GROUP BY h3 HAVING sum({measure}) > 0",
+    cell = "h3" if resolution is None else parent_sql("h3", resolution)
+    # coarsened and written as hex strings (H3's string form) in the query: no Python per cell
+    return con.execute(
+        f"""SELECT lower(hex(cell)) AS hex, volume FROM (
+            SELECT {cell} AS cell, sum({measure})::BIGINT AS volume
+            FROM agg_cell_month {where} GROUP BY cell HAVING sum({measure}) > 0)
+        ORDER BY volume DESC, hex""",
         params,
     ).df()
-    if frame.empty:
-        return pd.DataFrame({"hex": pd.Series(dtype="object"), "volume": pd.Series(dtype="int64")})
-    if resolution is not None:
-        frame["h3"] = coarsen(frame["h3"], resolution)
-        frame = frame.groupby("h3", as_index=False).agg(volume=("volume", "sum"))
-    frame["hex"] = cell_hex(frame["h3"])
-    return frame[["hex", "volume"]].sort_values("volume", ascending=False).reset_index(drop=True)
 
 
 def town_trend(

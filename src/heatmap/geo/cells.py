@@ -42,6 +42,23 @@ def coarsen(cells: pd.Series, resolution: int) -> pd.Series:
     return cells.map(parents).astype("uint64")
 
 
+def parent_sql(column: str, resolution: int) -> str:
+    """SQL (DuckDB, UBIGINT) for the parent cell of ``column`` at ``resolution``, done in the
+    query: the parent is the cell with its resolution field (bits 52–55) set to ``resolution``
+    and the digits of the finer resolutions (3 bits each, at the bottom) set to 7 (unused). A cell
+    already at or above ``resolution`` is kept. Equal to :func:`coarsen` (tests/geo/test_cells.py).
+    """
+    if not 0 <= int(resolution) <= 15:
+        raise ValueError(f"H3 resolution must be 0–15, got {resolution!r}")
+    r = int(resolution)
+    unused = (1 << (3 * (15 - r))) - 1
+    parent = (
+        f"(({column} & ~(15::UBIGINT << 52) & ~({unused}::UBIGINT)) "
+        f"| ({r}::UBIGINT << 52) | {unused}::UBIGINT)"
+    )
+    return f"CASE WHEN (({column} >> 52) & 15) > {r} THEN {parent} ELSE {column} END"
+
+
 def cell_hex(cells: pd.Series) -> pd.Series:
     """Hex string form of uint64 cells (what deck.gl's H3HexagonLayer reads)."""
     return cells.map(lambda c: h3.int_to_str(int(c)))
