@@ -23,7 +23,21 @@ def outlook(
     return warning.outlook(
         _connection(db).cursor(), month, method=method, measure=measure, rules=rules,
         panel=views.panel(db, measure, weights), lang=lang,
+        history=history(db, measure, weights, rules),
     )  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def history(
+    db: str, measure: str, weights: tuple[float, float, float], rules: governance.ExitRules
+) -> warning.History:
+    """The backtest and the grid of the whole history: built once, not on every change of month."""
+    return warning.build_history(
+        _connection(db).cursor(),
+        measure=measure,
+        rules=rules,
+        panel=views.panel(db, measure, weights),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

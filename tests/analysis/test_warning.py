@@ -322,3 +322,37 @@ def test_walk_forward_over_no_month_is_empty() -> None:
     frame = warning.walk_forward(pd.DataFrame(), [])
     assert frame.empty
     assert warning.score(frame).empty
+
+
+def test_a_month_from_the_history_grid_equals_a_month_from_its_own_grid(
+    demo_con: duckdb.DuckDBPyConnection,
+) -> None:
+    """The 预警 page builds the history once and asks each month from it: same risk as before."""
+    panel = queries.monthly_panel(demo_con)
+    history = warning.build_history(demo_con, panel=panel)
+    months = queries.available_months(demo_con)
+    for month in (months[14], months[-7], months[-1]):
+        assert history.covers(panel, month)
+        for method in warning.METHODS:
+            alone = warning.risk(panel, month, method=method, problems=history.problems)
+            shared = warning.risk(
+                panel, month, method=method, problems=history.problems, history=history
+            )
+            pd.testing.assert_frame_equal(alone, shared)
+    whole = warning.outlook(demo_con, months[-3], panel=panel)
+    reused = warning.outlook(demo_con, months[-3], panel=panel, history=history)
+    pd.testing.assert_frame_equal(whole.risk, reused.risk)
+    pd.testing.assert_frame_equal(whole.backtest, reused.backtest)
+
+
+def test_the_history_grid_is_not_used_when_a_town_appears_later(panel: pd.DataFrame) -> None:
+    later = make_panel({**BASE, 15: [0, 0, 0, 0, 0, 30]})
+    later = later[~((later["town_code"] == code(15)) & (later["month"] < "2020-06"))]
+    grid = warning._grid(later, ExitRules(), None)
+    history = warning.History(ExitRules(), grid, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
+    assert not history.covers(later, "2020-05")  # town 15 is not in the panel until June
+    assert history.covers(later, "2020-06")
+    alone = warning.risk(later, "2020-05", method="rank_ma")
+    shared = warning.risk(later, "2020-05", method="rank_ma", history=history)
+    pd.testing.assert_frame_equal(alone, shared)
+    assert code(15) not in set(shared["town_code"])

@@ -78,6 +78,7 @@ def risk(
     rules: ExitRules | None = None,
     problems: pd.DataFrame | None = None,
     lang: str = "zh",
+    history: History | None = None,
 ) -> pd.DataFrame:
     """Each town's probability of being in the top ten of the month after ``month``.
 
@@ -86,6 +87,9 @@ def risk(
     :data:`RANK_MA_SCALE`) or ``model`` (a ridge logistic regression on :data:`FEATURES`, fitted on
     every (t, t + 1) pair with t + 1 ≤ ``month``). ``problems`` is :func:`top_problems` (optional:
     without it the top-problem share is 0). ``rules`` gives the top N and the supervision feature.
+    ``history`` (from :func:`build_history`, for the same panel and problems) lends its grid of
+    the whole panel, so that a month's risk costs one prediction instead of a new grid: every
+    feature of month t reads t and earlier only, so the result is the same.
 
     Returns one row per town, highest probability first: town_code, town_name, district_code,
     district_name, month, target_month, volume, rank, in_top_ten, p_top_ten, projected_volume,
@@ -93,10 +97,13 @@ def risk(
     """
     rules = rules or ExitRules()
     _check_method(method)
-    grid = _grid(panel[panel["month"] <= month], rules, problems)
-    if not grid.months or grid.months[-1] != month:
+    usable = history is not None and history.rules == rules and history.covers(panel, month)
+    grid = history.grid if history is not None and usable else None
+    if grid is None:
+        grid = _grid(panel[panel["month"] <= month], rules, problems)
+    if month not in grid.months:
         raise FilterError(f"面板中没有月份 {month!r} (month not in panel); months: {grid.months}")
-    now = len(grid.months) - 1
+    now = grid.months.index(month)  # the grid reads month t and before only: later rows unused
     p, projected = _predict(grid, now, method, rules.top_n)
     frame = grid.towns.assign(
         month=month,
@@ -158,6 +165,50 @@ class Outlook:
         return bool(means.get(self.method, 0.0) > means.get("persistence", 0.0))
 
 
+@dataclass(frozen=True)
+class History:
+    """What an outlook needs that does not depend on the month asked: the grid of the whole panel,
+    the towns' top problems and the backtest over the store. Built once per store and rule
+    setting (the 预警 page caches it), so a change of month costs only that month's risk."""
+
+    rules: ExitRules
+    grid: _Grid
+    problems: pd.DataFrame
+    predictions: pd.DataFrame
+    backtest: pd.DataFrame
+
+    def covers(self, panel: pd.DataFrame, month: str) -> bool:
+        """Whether the grid answers for ``month`` of ``panel``: the month is in it and the towns
+        up to it are the grid's (a town first seen later would change an earlier grid)."""
+        if month not in self.grid.months:
+            return False
+        seen = panel.loc[panel["month"] <= month, "town_code"].unique()
+        return len(seen) == len(self.grid.towns) and set(seen) == set(self.grid.towns["town_code"])
+
+
+def build_history(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    measure: str = "dispatched",
+    rules: ExitRules | None = None,
+    panel: pd.DataFrame | None = None,
+) -> History:
+    """The month-independent part of :func:`outlook`: the backtest over every month of the store
+    from the second year of supervision (each predicted from the months before it only): on the
+    demo, 2020-05 onwards (the ranking starts 2019-05); on a store of 13 months or fewer, none.
+    """
+    rules = rules or ExitRules()
+    months = queries.available_months(con)
+    if panel is None:
+        panel = queries.monthly_panel(con, measure=measure)
+    problems = top_problems(con, measure=measure)
+    grid = _grid(panel, rules, problems)
+    first = max(_shift(rules.start_month, 12), months[min(12, len(months) - 1)]) if months else ""
+    tested = [m for m in months[1:] if m >= first] if len(months) > 12 else []
+    predictions = walk_forward(panel, tested, METHODS, rules=rules, problems=problems)
+    return History(rules, grid, problems, predictions, score(predictions))
+
+
 def outlook(
     con: duckdb.DuckDBPyConnection,
     month: str,
@@ -167,24 +218,23 @@ def outlook(
     rules: ExitRules | None = None,
     panel: pd.DataFrame | None = None,
     lang: str = "zh",
+    history: History | None = None,
 ) -> Outlook:
-    """The month's risk (for the month after) and the backtest over every month of the store from
-    the second year of supervision (each predicted from the months before it only): on the demo,
-    2020-05 onwards (the ranking starts 2019-05); on a store of 13 months or fewer, none.
+    """The month's risk (for the month after) and the backtest of :func:`build_history`.
 
     ``panel`` is the caller's :func:`~heatmap.analysis.queries.monthly_panel` (with its score
-    weights), read here when not given.
+    weights), read here when not given; ``history`` is :func:`build_history` for the same store,
+    panel and rules (built here when not given).
     """
     rules = rules or ExitRules()
-    months = queries.require_month(con, month)
+    queries.require_month(con, month)
     if panel is None:
         panel = queries.monthly_panel(con, measure=measure)
-    problems = top_problems(con, measure=measure)
-    found = risk(panel, month, method=method, rules=rules, problems=problems, lang=lang)
-    first = max(_shift(rules.start_month, 12), months[min(12, len(months) - 1)])
-    tested = [m for m in months[1:] if m >= first] if len(months) > 12 else []
-    predictions = walk_forward(panel, tested, METHODS, rules=rules, problems=problems)
-    return Outlook(month, method, found, score(predictions), predictions)
+    past = history or build_history(con, measure=measure, rules=rules, panel=panel)
+    found = risk(
+        panel, month, method=method, rules=rules, problems=past.problems, lang=lang, history=past
+    )
+    return Outlook(month, method, found, past.backtest, past.predictions)
 
 
 # ----------------------------------------------------------------------------------- backtest

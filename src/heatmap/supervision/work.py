@@ -371,10 +371,21 @@ def summary(
     chosen: dict[str, str] = {str(k): str(v) for k, v in latest.items()} | dict(spell_of or {})
     frame = frame[frame["spell_start"] == frame["town_code"].map(chosen)]
     codes = sorted(set(frame["town_code"])) if towns is None else sorted(set(towns))
-    out = pd.DataFrame(
-        [_count(frame[frame["town_code"] == code], code, month) for code in codes],
-        columns=["town_code", "items", "projects", "total", "done", "due", "overdue"],
+    open_ = frame["status"] != DONE
+    due_month = frame["due_month"]
+    flags = pd.DataFrame(
+        {
+            "town_code": frame["town_code"],
+            "items": frame["kind"] == "item",
+            "projects": frame["kind"] == "project",
+            "total": pd.Series(True, index=frame.index),
+            "done": ~open_,
+            "due": open_ & due_month.notna() & (due_month.fillna("9999-99") <= month),
+            "overdue": open_ & due_month.notna() & (due_month.fillna("9999-99") < month),
+        }
     )
+    counted = flags.groupby("town_code").sum().reindex(codes, fill_value=0).astype("int64")
+    out = counted.rename_axis("town_code").reset_index()
     out.insert(1, "spell_start", pd.Series([chosen.get(c) for c in codes], dtype=object))
     return out
 
@@ -591,18 +602,3 @@ def _where(
             clauses.append(f"{column} = ?")
             params.append(value)
     return " AND ".join(clauses), params
-
-
-def _count(rows: pd.DataFrame, code: str, month: str) -> dict[str, Any]:
-    open_ = rows[rows["status"] != DONE]
-    due = open_["due_month"].notna() & (open_["due_month"] <= month)
-    overdue = open_["due_month"].notna() & (open_["due_month"] < month)
-    return {
-        "town_code": code,
-        "items": int((rows["kind"] == "item").sum()),
-        "projects": int((rows["kind"] == "project").sum()),
-        "total": len(rows),
-        "done": int((rows["status"] == DONE).sum()),
-        "due": int(due.sum()),
-        "overdue": int(overdue.sum()),
-    }
