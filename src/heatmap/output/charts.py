@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -131,44 +133,85 @@ def topic_grid_figure(
 ) -> go.Figure:
     """Small multiples: one panel per listed problem with its monthly volume; the last point (the
     month) is green when it fell month-on-month and red when it rose, and the panel title carries
-    the 环比. Each panel has its own y scale (volumes differ tenfold between problems)."""
+    the 环比. Each panel has its own y scale (volumes differ tenfold between problems).
+
+    The panels' axes and titles are laid out here as plain layout entries (what ``make_subplots``
+    would write) and the figure is built in one go: plotly's per-call validation of 30 panels'
+    ``add_scatter`` and ``update_*`` cost ~250 ms, this ~20 ms."""
     problems = table["problem"].tolist()
     rows = max(1, -(-len(problems) // cols))
     mom = dict(zip(table["problem"], table["mom_change"], strict=True))
-    titles = []
-    for p in problems:
+    months = sorted(trend["month"].unique())
+    ticks = [months[0], months[-1]] if months else []
+    wide = (
+        trend[trend["problem"].isin(problems)]
+        .pivot_table(index="month", columns="problem", values="volume", aggfunc="sum")
+        .reindex(index=months, columns=problems)
+        .fillna(0)
+        .astype("int64")
+    )
+    layout: dict[str, Any] = {"annotations": []}
+    traces: list[dict[str, Any]] = []
+    for i, (x0, x1, y0, y1) in enumerate(_grid_domains(rows, cols, len(problems))):
+        p = problems[i]
+        suffix = "" if i == 0 else str(i + 1)
+        axis = {"tickfont": {"size": 10}}
+        layout[f"xaxis{suffix}"] = {
+            **axis, "domain": [x0, x1], "anchor": f"y{suffix}", "type": "category",
+            "tickvals": ticks, "showgrid": False,
+        }  # fmt: skip
+        layout[f"yaxis{suffix}"] = {
+            **axis, "domain": [y0, y1], "anchor": f"x{suffix}", "rangemode": "tozero", "nticks": 4,
+        }  # fmt: skip
         name = english.get(p, p) if lang == "en" and english else p
         color = _change_color(mom.get(p))
-        titles.append(
-            f"{name}  <span style='color:{color}'><b>{signed_percent(mom.get(p))}</b></span>"
-        )
-    fig = make_subplots(
-        rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=0.5 / rows + 0.03,
-        horizontal_spacing=0.035,
-    )  # fmt: skip
-    months = sorted(trend["month"].unique())
-    for i, p in enumerate(problems):
-        r, c = divmod(i, cols)
-        series = trend[trend["problem"] == p].set_index("month").reindex(months)
-        volume = series["volume"].fillna(0)
-        fig.add_scatter(
-            x=months, y=volume, mode="lines", line={"color": "#6b6b6b", "width": 1.6},
-            hovertemplate="%{x}: %{y:,}<extra></extra>", showlegend=False, row=r + 1, col=c + 1,
+        layout["annotations"].append(
+            {
+                "text": f"{name}  <span style='color:{color}'><b>{signed_percent(mom.get(p))}</b></span>",
+                "x": (x0 + x1) / 2, "y": y1, "xref": "paper", "yref": "paper", "xanchor": "center",
+                "yanchor": "bottom", "showarrow": False, "font": {"size": 12},
+            }
         )  # fmt: skip
-        if month in series.index:
-            fig.add_scatter(
-                x=[month], y=[volume[month]], mode="markers",
-                marker={"color": _change_color(mom.get(p)), "size": 9, "line": {"color": "white", "width": 1}},
-                hovertemplate=f"{month}: %{{y:,}} ({signed_percent(mom.get(p))})<extra></extra>",
-                showlegend=False, row=r + 1, col=c + 1,
+        volume = wide[p].to_numpy()
+        refs = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}", "showlegend": False}
+        traces.append(
+            {
+                "type": "scatter", "x": months, "y": volume, "mode": "lines",
+                "line": {"color": "#6b6b6b", "width": 1.6},
+                "hovertemplate": "%{x}: %{y:,}<extra></extra>", **refs,
+            }
+        )  # fmt: skip
+        if month in months:
+            traces.append(
+                {
+                    "type": "scatter", "x": [month], "y": [int(volume[months.index(month)])],
+                    "mode": "markers",
+                    "marker": {"color": color, "size": 9, "line": {"color": "white", "width": 1}},
+                    "hovertemplate": f"{month}: %{{y:,}} ({signed_percent(mom.get(p))})<extra></extra>",
+                    **refs,
+                }
             )  # fmt: skip
-    ticks = [months[0], months[-1]] if months else []
-    fig.update_xaxes(type="category", tickvals=ticks, tickfont={"size": 10}, showgrid=False)
-    fig.update_yaxes(rangemode="tozero", tickfont={"size": 10}, nticks=4)
-    fig.update_annotations(font={"size": 12})
+    fig = go.Figure({"data": traces, "layout": layout})
     fig = _style(fig, t("grid_title", lang, n=len(months), measure=measure_label))
     fig.update_layout(height=150 + 170 * rows, margin={"l": 10, "r": 10, "t": 80, "b": 10})
     return fig
+
+
+def _grid_domains(
+    rows: int, cols: int, n: int, *, h_space: float = 0.035, v_space: float | None = None
+) -> list[tuple[float, float, float, float]]:
+    """Paper domains (x0, x1, y0, y1) of the first ``n`` cells of a ``rows`` × ``cols`` grid, row
+    by row from the top, with make_subplots' spacing (vertical ``0.5 / rows + 0.03``)."""
+    v = 0.5 / rows + 0.03 if v_space is None else v_space
+    width = (1 - h_space * (cols - 1)) / cols
+    height = (1 - v * (rows - 1)) / rows
+    out = []
+    for i in range(n):
+        r, c = divmod(i, cols)
+        x0 = c * (width + h_space)
+        y1 = 1 - r * (height + v)
+        out.append((x0, min(x0 + width, 1.0), max(y1 - height, 0.0), y1))  # float noise at 0 and 1
+    return out
 
 
 def category_tree_figure(

@@ -1,0 +1,44 @@
+"""Tests for heatmap.output.charts: the 每月一题 small multiples laid out without make_subplots."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from heatmap.output import charts
+
+
+def _trend() -> pd.DataFrame:
+    rows = [("2021-01", "噪音", 10), ("2021-02", "噪音", 8), ("2021-01", "供暖", 5)]
+    rows += [("2021-02", "供暖", 7), ("2021-02", "停车", 3)]  # 停车 missing in January: 0
+    return pd.DataFrame(rows, columns=["month", "problem", "volume"])
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame({"problem": ["噪音", "供暖", "停车"], "mom_change": [-0.2, 0.4, None]})
+
+
+def test_one_panel_per_problem_with_its_series_and_the_month_marked() -> None:
+    fig = charts.topic_grid_figure(
+        _trend(), _table(), month="2021-02", measure_label="派单量", lang="zh", cols=2
+    )
+    lines = [tr for tr in fig.data if tr.mode == "lines"]
+    marks = [tr for tr in fig.data if tr.mode == "markers"]
+    assert [list(tr.y) for tr in lines] == [[10, 8], [5, 7], [0, 3]]
+    assert [tr.xaxis for tr in lines] == ["x", "x2", "x3"]
+    assert [list(tr.y) for tr in marks] == [[8], [7], [3]]
+    assert marks[0].marker.color == charts.FELL_COLOR and marks[1].marker.color == charts.ROSE_COLOR
+    assert marks[2].marker.color == charts.FLAT_COLOR  # no 环比: grey
+    titles = [a.text for a in fig.layout.annotations if a.yref == "paper" and a.xref == "paper"]
+    assert titles[0].startswith("噪音") and "−20.0%" in titles[0]
+    assert "xaxis4" not in fig.layout.to_plotly_json()  # no empty fourth panel
+
+
+def test_grid_domains_match_make_subplots_spacing() -> None:
+    # 2 × 2, horizontal spacing 0.035, vertical 0.5 / 2 + 0.03 = 0.28:
+    # width (1 - 0.035) / 2 = 0.4825, height (1 - 0.28) / 2 = 0.36
+    cells = charts._grid_domains(2, 2, 3)
+    assert cells[0] == pytest.approx((0.0, 0.4825, 0.64, 1.0))
+    assert cells[1] == pytest.approx((0.5175, 1.0, 0.64, 1.0))
+    assert cells[2] == pytest.approx((0.0, 0.4825, 0.0, 0.36))
+    assert all(0.0 <= v <= 1.0 for cell in charts._grid_domains(7, 5, 33) for v in cell)
