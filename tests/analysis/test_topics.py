@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from conftest import D1, D2, T1, T3, T5, TOWNS
 
-from heatmap.analysis import tasks, topics
+from heatmap.analysis import queries, tasks, topics
 from heatmap.errors import FilterError, HeatmapError
 from heatmap.filters import Filters, View
 from heatmap.intake import store
@@ -510,3 +510,37 @@ def test_cli_errors(topic_db: Path) -> None:
     args = _cli(["topics", "--db", str(topic_db), "--month", "2021-04", "--year", "2019"])
     with pytest.raises(HeatmapError, match="2019 年没有每月一题清单"):
         args.func(args)
+
+
+@pytest.mark.parametrize(
+    ("districts", "listed", "rule"),
+    [
+        ((), False, topics.SpikeRule()),
+        (("110108",), False, topics.SpikeRule()),
+        ((), True, topics.SpikeRule(min_volume=3, factor=1.5, window=3)),
+        (("110105", "110112"), True, topics.SpikeRule(min_volume=2, factor=2.0, window=1)),
+    ],
+)
+def test_spike_alerts_in_the_store_equal_find_spikes_in_pandas(
+    demo_con: duckdb.DuckDBPyConnection,
+    districts: tuple[str, ...],
+    listed: bool,
+    rule: topics.SpikeRule,
+) -> None:
+    """The page's spikes (medians computed by DuckDB) against the pandas reference."""
+    months = queries.available_months(demo_con)
+    problems = sorted(set(queries.topics(demo_con)["problem"]))[::3] if listed else None
+    for month in (months[-1], months[-5], months[8]):
+        view = View.of(Filters(month, month, districts), measure="dispatched")
+        got = topics.spike_alerts(demo_con, view, month=month, rule=rule, problems=problems)
+        frame = topics.volumes(
+            demo_con, view, months=topics.window_months(month, rule.window + 1),
+            problems=problems, level="town",
+        )  # fmt: skip
+        expected = topics.find_spikes(frame, month, rule=rule)
+        assert len(expected) > 0 or month != months[-1] or districts  # the demo has spikes
+        pd.testing.assert_frame_equal(
+            got[expected.columns.tolist()].reset_index(drop=True),
+            expected.reset_index(drop=True),
+            check_dtype=False,
+        )

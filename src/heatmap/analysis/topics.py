@@ -196,9 +196,44 @@ def spike_alerts(
     months = window_months(month, rule.window + 1)
     if not queries.has_months(con, months):
         return find_spikes(pd.DataFrame(columns=_SPIKE_INPUT), month, rule=rule)
-    frame = volumes(con, view, months=months, problems=problems, level="town")
-    spikes = find_spikes(frame, month, rule=rule)
+    spikes = _flag(_month_baselines(con, view, month, months, problems), rule)
     return spikes.merge(queries.names(con, "town"), on=["town_code"], how="left")
+
+
+def _month_baselines(
+    con: duckdb.DuckDBPyConnection,
+    view: View,
+    month: str,
+    months: Sequence[str],
+    problems: Sequence[str] | None,
+) -> pd.DataFrame:
+    """Each town × problem with volume in ``month``: its volume and the median of the months
+    before it in ``months`` (missing months as 0), computed in the store, as :func:`find_spikes`
+    does in pandas (tests/analysis/test_topics.py holds them equal)."""
+    where, params = queries.where_clause(view, months=months, topic=False)
+    if problems is not None:
+        where += " AND problem IN (" + (", ".join("?" for _ in problems) or "NULL") + ")"
+        params += list(problems)
+    measure = view.measure
+    return con.execute(
+        f"""WITH v AS (
+            SELECT strftime(month, '%Y-%m') AS m, town_code, district_code, theme, problem,
+                   sum({measure}) AS volume
+            FROM agg_town_month {where} AND town_code IS NOT NULL AND problem IS NOT NULL
+                 AND district_code IS NOT NULL AND theme IS NOT NULL
+            GROUP BY ALL HAVING sum({measure}) > 0),
+        now AS (SELECT town_code, problem, district_code, theme, sum(volume)::BIGINT AS volume
+                FROM v WHERE m = ? GROUP BY ALL),
+        past AS (SELECT town_code, problem, sum(volume) AS volume FROM v WHERE m <> ?
+                 GROUP BY town_code, problem, m),
+        base AS (SELECT town_code, problem,
+                        list_median(list_resize(list(volume), ?, 0)) AS baseline
+                 FROM past GROUP BY ALL)
+        SELECT n.town_code, n.district_code, n.theme, n.problem, n.volume,
+               coalesce(b.baseline, 0)::DOUBLE AS baseline
+        FROM now n LEFT JOIN base b USING (town_code, problem)""",
+        [*params, month, month, len(months) - 1],
+    ).df()
 
 
 def has_history(con: duckdb.DuckDBPyConnection, month: str, window: int) -> bool:
@@ -352,6 +387,14 @@ def find_spikes(frame: pd.DataFrame, month: str, *, rule: SpikeRule | None = Non
     )
     idx = pd.MultiIndex.from_frame(out[keys])
     out["baseline"] = past.median(axis=1).reindex(idx).fillna(0).to_numpy()
+    return _flag(out, rule)
+
+
+def _flag(out: pd.DataFrame, rule: SpikeRule) -> pd.DataFrame:
+    """The rows at or above their threshold, with threshold and ratio, largest excess first."""
+    if out.empty:
+        return pd.DataFrame(columns=_SPIKE_COLUMNS)
+    out = out.copy()
     out["threshold"] = np.maximum(rule.min_volume, rule.factor * out["baseline"])
     out["ratio"] = out["volume"] / out["baseline"].where(out["baseline"] > 0)
     out = out[out["volume"] >= out["threshold"]].copy()
