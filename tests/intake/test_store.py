@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -13,8 +14,8 @@ from heatmap.errors import StoreError
 from heatmap.intake import store
 
 TABLES = {
-    "meta", "records", "towns", "agg_town_month", "agg_cell_month", "quarantine", "imports",
-    "aliases",
+    "meta", "records", "towns", "agg_town_month", "agg_cell_month", "agg_town_day", "quarantine",
+    "imports", "aliases",
 }  # fmt: skip
 
 
@@ -82,8 +83,15 @@ def test_version_2_store_is_migrated_with_its_records(tmp_path: Path) -> None:
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     con.execute("INSERT INTO meta VALUES ('schema_version', '2')")
-    con.execute("CREATE TABLE records (record_id VARCHAR NOT NULL, town_code VARCHAR)")
-    con.execute("INSERT INTO records VALUES ('A1', '110108001')")
+    added_in_3 = ("assign_note", "town_raw", "district_raw")
+    columns = [(n, k) for n, k, _ in store.RECORD_COLUMNS if n not in added_in_3]
+    con.execute(f"CREATE TABLE records ({', '.join(f'{n} {k}' for n, k in columns)})")
+    con.execute(
+        "INSERT INTO records (record_id, town_code, received_at, month, dispatched, responded,"
+        " evaluated, resolved, satisfied, assign_method, content_hash, source) VALUES ('A1',"
+        " '110108001', '2020-03-05 10:00', '2020-03-01', true, false, false, false, false,"
+        " 'code', 1, 'v2')"
+    )
     con.close()
     reader = store.connect(path, read_only=True)
     assert store.get_meta(reader)["schema_version"] == store.SCHEMA_VERSION
@@ -92,6 +100,36 @@ def test_version_2_store_is_migrated_with_its_records(tmp_path: Path) -> None:
     ).fetchall()
     assert rows == [("A1", "110108001", None, None)]
     assert "aliases" in _tables(reader)
+    days = reader.execute("SELECT day, town_code, accepted, dispatched FROM agg_town_day")
+    assert days.fetchall() == [(date(2020, 3, 5), "110108001", 1, 1)]
+    reader.close()
+
+
+def test_version_3_store_gets_its_daily_aggregate(tmp_path: Path) -> None:
+    """A store of schema 3 (no agg_town_day) opened read-only: the table is built from records.
+
+    Hand counts (every fixture record is received on the 10th): 2020-03-10 T1 4 accepted / 2
+    dispatched, T2 1/1, T3 4/4, T5 3/3, no town 1/1; 2020-02-10 T1 4/4, T2 1/1, T3 2/2.
+    """
+    path = tmp_path / "v3.duckdb"
+    con = store.connect(path)
+    store.replace_towns(con, TOWNS)
+    store.append_records(con, canonical_records())
+    store.refresh_aggregates(con)
+    con.execute("DROP TABLE agg_town_day")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    reader = store.connect(path, read_only=True)
+    rows = reader.execute(
+        "SELECT day, town_code, accepted, dispatched FROM agg_town_day"
+        " WHERE day >= DATE '2020-02-01' ORDER BY day, town_code NULLS LAST"
+    ).fetchall()
+    feb, march = date(2020, 2, 10), date(2020, 3, 10)
+    assert rows == [
+        (feb, T1, 4, 4), (feb, T2, 1, 1), (feb, T3, 2, 2),
+        (march, T1, 4, 2), (march, T2, 1, 1), (march, T3, 4, 4), (march, T5, 3, 3),
+        (march, None, 1, 1),
+    ]  # fmt: skip
     reader.close()
 
 

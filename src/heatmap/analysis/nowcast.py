@@ -31,7 +31,6 @@ MIN_HISTORY = 3
 MIN_TOWN_MONTHS = 6
 #: Floor of a history month's share ratio (a town with nothing in the first days of a month).
 MIN_RATIO = 0.05
-_COUNT_SQL = {"dispatched": "count(*) FILTER (WHERE dispatched)", "accepted": "count(*)"}
 
 
 def nowcast(
@@ -103,10 +102,11 @@ def _check(month: str, day: int, measure: str, history: int, level: float) -> pd
 
 
 def _daily_sql(measure: str, start: datetime, end: datetime) -> tuple[str, list[Any]]:
-    """Daily volume per town received in [start, end)."""
-    sql = f"""SELECT town_code, CAST(received_at AS DATE) AS day, {_COUNT_SQL[measure]} AS volume
-    FROM records WHERE received_at >= ? AND received_at < ? AND town_code IS NOT NULL GROUP BY ALL"""
-    return sql, [start, end]
+    """Daily volume per town received in [start, end) (days from midnight to midnight), from the
+    store's daily aggregate (13 months of a 2 M-a-month store: 0.4 s from records, ms from it)."""
+    sql = f"""SELECT town_code, day, sum({measure})::BIGINT AS volume FROM agg_town_day
+    WHERE day >= CAST(? AS DATE) AND day < CAST(? AS DATE) AND town_code IS NOT NULL GROUP BY ALL"""
+    return sql, [start.date(), end.date()]
 
 
 def _cube(daily: pd.DataFrame, codes: pd.Series, months: list[pd.Period]) -> np.ndarray:

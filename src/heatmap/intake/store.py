@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from heatmap.errors import StoreError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Canonical record layout: (column, DuckDB type, meaning). The README's data model is this table.
 RECORD_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -66,6 +66,15 @@ OPTIONAL_COLUMNS = ("assign_note", "town_raw", "district_raw")
 
 _COUNTS = ("accepted", "dispatched", "responded", "evaluated", "resolved", "satisfied")
 
+#: Requests per town and day (the 监测预警 page's month-end nowcast reads days, not records).
+_AGG_TOWN_DAY = """CREATE TABLE IF NOT EXISTS agg_town_day (
+        month DATE, day DATE, district_code VARCHAR, town_code VARCHAR,
+        accepted BIGINT, dispatched BIGINT)"""
+_AGG_TOWN_DAY_FILL = """INSERT INTO agg_town_day
+        SELECT month, CAST(received_at AS DATE) AS day, district_code, town_code,
+               count(*) AS accepted, count(*) FILTER (WHERE dispatched) AS dispatched
+        FROM records {where} GROUP BY ALL"""
+
 _DDL = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
     "CREATE TABLE IF NOT EXISTS records ("
@@ -81,6 +90,7 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS agg_cell_month (
         month DATE, district_code VARCHAR, town_code VARCHAR, theme VARCHAR, problem VARCHAR,
         h3 UBIGINT, accepted BIGINT, dispatched BIGINT)""",
+    _AGG_TOWN_DAY,
     """CREATE TABLE IF NOT EXISTS quarantine (
         source VARCHAR, line BIGINT, reason VARCHAR, raw VARCHAR, loaded_at TIMESTAMP)""",
     "CREATE TABLE IF NOT EXISTS imports (loaded_at TIMESTAMP, files VARCHAR, report VARCHAR)",
@@ -95,6 +105,7 @@ _MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE records ADD COLUMN town_raw VARCHAR",
         "ALTER TABLE records ADD COLUMN district_raw VARCHAR",
     ],
+    3: [_AGG_TOWN_DAY, _AGG_TOWN_DAY_FILL.format(where="")],
 }
 
 
@@ -259,6 +270,8 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection, months: Iterable[str] | N
         FROM records {where} {"AND" if where else "WHERE"} h3 IS NOT NULL GROUP BY ALL""",
         params,
     )
+    con.execute(f"DELETE FROM agg_town_day {where}", params)
+    con.execute(_AGG_TOWN_DAY_FILL.format(where=where), params)
 
 
 def _month_filter(months: Iterable[str] | None) -> tuple[str, list[Any]]:
