@@ -373,15 +373,21 @@ def close_to_exit(
     status = statuses_in(gov, month)
     current = status.loc[status["status"].isin(SUPERVISED), "town_code"].tolist()
     checks = checklist(gov, month).set_index("town_code")
-    recent = panel[(panel["month"] <= month) & (panel["month"] > _shift(month, -window))]
+    recent = panel[
+        (panel["month"] <= month)
+        & (panel["month"] > _shift(month, -window))
+        & panel["town_code"].isin(current)
+    ]
     recent = recent.assign(gap=recent["score"] - recent["city_score"]).sort_values("month")
+    by_town = {str(code): rows for code, rows in recent.groupby("town_code", sort=False)}
+    empty = recent.iloc[:0]
     names = panel.drop_duplicates("town_code").set_index("town_code")
     spells = gov.ledger.set_index(["town_code", "spell"])["entry_month"]
     labels = {key: t(f"cond_{key}", lang) for key in CONDITIONS}
     rows = []
     for code in current:
         check = checks.loc[code]
-        series = recent[recent["town_code"] == code]
+        series = by_town.get(code, empty)
         found = {key: _condition(key, check, series, rules, horizon) for key in labels}
         blocking, exit_month = _blocking(found, month)
         for key, (holds, value, target, slope, steps) in found.items():
