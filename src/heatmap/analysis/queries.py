@@ -40,7 +40,7 @@ LEVEL_KEYS: dict[str, tuple[str, ...]] = {
 def available_months(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Months that have data, ascending 'YYYY-MM'."""
     rows = con.execute(
-        "SELECT DISTINCT strftime(month, '%Y-%m') FROM agg_town_month ORDER BY 1"
+        "SELECT strftime(month, '%Y-%m') FROM (SELECT DISTINCT month FROM agg_town_month) ORDER BY 1"
     ).fetchall()
     return [r[0] for r in rows]
 
