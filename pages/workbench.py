@@ -115,10 +115,10 @@ with tabs[6]:
     stem = f"{KINDS[kind]}清单_{month}"
     if ctx.principal.can("export"):
         left, right = st.columns(2)
-        left.download_button(t("download_xlsx", lang), lambda: safe.xlsx_bytes({KINDS[kind]: shown}), file_name=f"{stem}.xlsx",
+        left.download_button(t("download_xlsx", lang), safe.xlsx_bytes({KINDS[kind]: shown}), file_name=f"{stem}.xlsx",
                              on_click=auth.log, args=("export",), kwargs={"target": f"{stem}.xlsx", "detail": "workbench"},
                              key="work_xlsx")  # fmt: skip
-        right.download_button(t("download_csv", lang), lambda: safe.csv_bytes(shown), file_name=f"{stem}.csv",
+        right.download_button(t("download_csv", lang), safe.csv_bytes(shown), file_name=f"{stem}.csv",
                               on_click=auth.log, args=("export",), kwargs={"target": f"{stem}.csv", "detail": "workbench"},
                               key="work_csv")  # fmt: skip
     if editable:
