@@ -169,22 +169,31 @@ def parse_rows(
 
 
 def parse_times(values: pd.Series) -> pd.Series:
-    """Timestamps from text in common layouts or Excel serial numbers; NaT where unreadable."""
+    """Timestamps from text in common layouts or Excel serial numbers; NaT where unreadable.
+
+    One rule changed since the copy (issue 13): the result is in microseconds whatever the
+    layouts (it was the unit pandas inferred, so the same time hashed differently by layout,
+    and a noisy Excel serial among second-precision times raised TypeError), and an Excel
+    serial is taken to the nearest second.
+    """
     original = values.astype(str).str.strip()
     serial = pd.to_numeric(original, errors="coerce")
     text = original.str.replace(r"[年月/]", "-", regex=True).str.replace("日", " ", regex=False)
     for unit, sep in (("时", ":"), ("分", ":"), ("秒", "")):
         text = text.str.replace(unit, sep, regex=False)
     text = text.str.strip().str.rstrip(":-")
-    out = pd.to_datetime(text, errors="coerce", format="mixed")
+    out = pd.to_datetime(text, errors="coerce", format="mixed").astype("datetime64[us]")
     compact = text.str.fullmatch(r"\d{14}|\d{12}|\d{8}")
     if compact.any():
         out[compact] = pd.to_datetime(
             text[compact].str.pad(14, "right", "0"), format="%Y%m%d%H%M%S", errors="coerce"
-        )
+        ).astype("datetime64[us]")
     excel = serial.between(20_000, 80_000) & ~compact
     if excel.any():
-        out[excel] = pd.Timestamp("1899-12-30") + pd.to_timedelta(serial[excel], unit="D")
+        seconds = (serial[excel] * 86_400).round()
+        out[excel] = (pd.Timestamp("1899-12-30") + pd.to_timedelta(seconds, unit="s")).astype(
+            "datetime64[us]"
+        )
     plausible = out.between(pd.Timestamp("2000-01-01"), pd.Timestamp.now() + pd.Timedelta(days=1))
     return out.where(plausible)
 

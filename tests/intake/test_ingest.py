@@ -281,3 +281,114 @@ def test_copy_of_fixture_is_not_needed(tmp_path: Path) -> None:
     shutil.copy(GBK, copy)
     ingest_into(tmp_path / "real.duckdb", [copy])
     assert copy.read_bytes() == GBK.read_bytes()
+
+
+# --------------------------------------------------------------------------- times and content hash
+
+_HEADER = "工单编号,受理时间,所属区,街乡镇,诉求内容\n"
+#: The same three records, with their times as text (whole seconds) …
+_AS_TEXT = [
+    ("C001", "2021-05-05 12:00:00"),
+    ("C002", "2021-05-06 08:30:15"),
+    ("C003", "2021-05-06 08:30:15"),
+]
+#: … and as an Excel export writes them as numbers: day 44321 after 1899-12-30 is 2021-05-05;
+#: 08:30:15 is 30 615 s = 0.354340277… of a day, stored as a double whose shortest decimal
+#: form here lies above (…778) or below (…774) the exact second.
+_AS_SERIAL = [("C001", "44321.5"), ("C002", "44322.35434027778"), ("C003", "44322.354340277774")]
+
+
+def _export(path: Path, rows: list[tuple[str, str]]) -> Path:
+    lines = [f"{rid},{when},海淀区,学院路街道,路灯不亮" for rid, when in rows]
+    path.write_text(_HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_excel_serial_times_are_read_to_the_second() -> None:
+    got = parse_times(pd.Series([when for _, when in _AS_SERIAL], dtype="str"))
+    assert got.dtype == "datetime64[us]"
+    assert [str(t) for t in got] == [
+        "2021-05-05 12:00:00",
+        "2021-05-06 08:30:15",
+        "2021-05-06 08:30:15",
+    ]
+    # alone, beside text, or beside another layout: always microseconds
+    for values in (["44321.5"], ["44321.5", "2021-05-06 08:30:15"], ["2021/5/5 12:00", "44321.5"]):
+        assert parse_times(pd.Series(values, dtype="str")).dtype == "datetime64[us]"
+
+
+def test_reimport_of_excel_serial_times_is_unchanged(tmp_path: Path) -> None:
+    db = tmp_path / "real.duckdb"
+    serial = _export(tmp_path / "serial.csv", _AS_SERIAL)
+    first = ingest_into(db, [serial]).as_dict()
+    assert (first["imported"], first["updated"], first["duplicates"]) == (3, 0, 0)
+    again = ingest_into(db, [serial]).as_dict()
+    assert (again["imported"], again["updated"], again["duplicates"]) == (0, 0, 3)
+    # the same records with their times as text: the same content, nothing updated
+    text = ingest_into(db, [_export(tmp_path / "text.csv", _AS_TEXT)]).as_dict()
+    assert (text["imported"], text["updated"], text["duplicates"]) == (0, 0, 3)
+    con = duckdb.connect(str(db), read_only=True)
+    got = con.execute(
+        "SELECT record_id, strftime(received_at, '%Y-%m-%d %H:%M:%S.%f') FROM records ORDER BY 1"
+    ).fetchall()
+    con.close()
+    assert got == [
+        ("C001", "2021-05-05 12:00:00.000000"),
+        ("C002", "2021-05-06 08:30:15.000000"),
+        ("C003", "2021-05-06 08:30:15.000000"),
+    ]
+
+
+def test_text_then_serial_times_is_unchanged(tmp_path: Path) -> None:
+    db = tmp_path / "real.duckdb"
+    ingest_into(db, [_export(tmp_path / "text.csv", _AS_TEXT)])
+    report = ingest_into(db, [_export(tmp_path / "serial.csv", _AS_SERIAL)]).as_dict()
+    assert (report["imported"], report["updated"], report["duplicates"]) == (0, 0, 3)
+
+
+def test_content_hash_is_of_the_time_in_microseconds() -> None:
+    from heatmap.intake.records import CONTENT_COLUMNS, content_hash
+
+    rows = pd.DataFrame({c: [None, None] for c in CONTENT_COLUMNS})
+    rows["received_at"] = pd.to_datetime(["2021-05-06 08:30:15", "2021-05-05 12:00:00"])
+    hashes = {
+        unit: tuple(content_hash(rows.assign(received_at=rows["received_at"].astype(unit))))
+        for unit in ("datetime64[s]", "datetime64[ms]", "datetime64[us]", "datetime64[ns]")
+    }
+    assert len(set(hashes.values())) == 1
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def test_blocks_change_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written in blocks of 2 records (ids repeated across blocks and files, changed records
+    replaced), the store and the reports equal those of one block."""
+    changed = tmp_path / "export_changed.csv"
+    changed.write_bytes(
+        GBK.read_bytes().replace("路灯不亮".encode("gbk"), "路灯坏了".encode("gbk"))
+    )
+    runs = {}
+    for rows in (store.BLOCK_ROWS, 2):
+        monkeypatch.setattr(store, "BLOCK_ROWS", rows)
+        db = tmp_path / f"blocks_{rows}.duckdb"
+        reports = [
+            ingest_into(db, files).as_dict() for files in ([GBK, XLSX, GBK], [GBK], [changed, XLSX])
+        ]
+        con = duckdb.connect(str(db), read_only=True)
+        tables = {
+            table: sorted(map(repr, con.execute(f"SELECT * EXCLUDE (loaded_at) FROM {table}").fetchall()))
+            if table == "quarantine"
+            else sorted(map(repr, con.execute(f"SELECT * FROM {table}").fetchall()))
+            for table in ("records", "quarantine", "agg_town_month", "agg_cell_month", "agg_town_day")
+        }  # fmt: skip
+        con.close()
+        runs[rows] = reports, tables
+    one, blocked = runs.values()
+    assert one == blocked
+    assert [(r["imported"], r["updated"], r["duplicates"]) for r in one[0]] == [
+        (13, 0, 11),  # GBK 9 + XLSX 4; the second GBK and GBK's own A001 twice
+        (0, 0, 10),
+        (0, 1, 13),  # A002's text changed
+    ]
+    assert len(one[1]["records"]) == 13

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from heatmap.intake.parse import (
     parse_rows,
 )
 from heatmap.intake.reading import read_table
-from heatmap.intake.records import canonicalize
+from heatmap.intake.records import canonical_blocks, check_systems
 from heatmap.taxonomy import Taxonomy, load_taxonomy
 
 # ImportOptions and the header helpers are imported from here by the CLI and the pages
@@ -137,7 +137,7 @@ def ingest_files(
     epsg = _declared_epsg(options.crs)
     report = ImportReport()
     say = progress or (lambda _f, _m: None)
-    prepared: list[pd.DataFrame] = []
+    ready: list[_Ready] = []
     quarantine: list[pd.DataFrame] = []
     for i, path in enumerate(files):
         name = Path(path).name
@@ -149,6 +149,7 @@ def ingest_files(
         fields = match_headers(list(raw.columns), options.mapping, source=name)
         report.personal_fields_dropped += [f for f in PERSONAL if f in fields.values()]
         good, bad = parse_rows(raw, lines, fields, options, taxonomy, source=name)
+        del raw
         lon, lat, outside, coords = check_coordinates(
             good["lon"], good["lat"], lines=good["line"], epsg=epsg,
             allow_outside=options.allow_outside, source=name,
@@ -161,19 +162,30 @@ def ingest_files(
         crs_option = "wgs84" if epsg is not None else options.crs
         good, crs, evidence = _decide_crs(good, crs_option, gazetteer, index, outside)
         report.crs[name], report.crs_evidence[name] = crs, evidence
-        prepared.append(
-            canonicalize(
-                good, towns=towns, index=index, source=name, h3_resolution=h3_resolution,
-                gazetteer=gazetteer, outside=outside,
-            )
-        )  # fmt: skip
+        check_systems(good["src_crs"])  # before the transaction: an unknown system changes nothing
+        ready.append(_Ready(name, good, outside))
         quarantine.append(bad)
-    say(0.7, "写入数据库")
-    records = pd.concat(prepared, ignore_index=True) if prepared else pd.DataFrame()
+    say(0.6, "写入数据库")
     bad_rows = pd.concat(quarantine, ignore_index=True) if quarantine else pd.DataFrame()
-    _write(con, records, bad_rows, report)
+
+    def canonical(part: _Ready) -> Iterator[pd.DataFrame]:
+        return canonical_blocks(
+            part.rows, towns=towns, index=index, source=part.name, h3_resolution=h3_resolution,
+            rows=store.BLOCK_ROWS, gazetteer=gazetteer, outside=part.outside,
+        )  # fmt: skip
+
+    _write(con, ready, bad_rows, report, canonical=canonical, say=say)
     say(1.0, "完成")
     return report
+
+
+@dataclass
+class _Ready:
+    """A file's usable rows, parsed and checked, before canonicalisation."""
+
+    name: str
+    rows: pd.DataFrame
+    outside: np.ndarray
 
 
 def _declared_epsg(crs: str) -> int | None:
@@ -240,29 +252,47 @@ def _named_towns(rows: pd.DataFrame, gazetteer: Gazetteer) -> pd.Series:
 
 
 def _write(
-    con: duckdb.DuckDBPyConnection, records: pd.DataFrame, bad: pd.DataFrame, report: ImportReport
+    con: duckdb.DuckDBPyConnection,
+    ready: list[_Ready],
+    bad: pd.DataFrame,
+    report: ImportReport,
+    *,
+    canonical: Callable[[_Ready], Iterator[pd.DataFrame]],
+    say: Callable[[float, str], None],
 ) -> None:
-    """One transaction: new records inserted, changed ones replaced, quarantine kept, aggregates refreshed."""
+    """One transaction: new records inserted, changed ones replaced, quarantine kept, aggregates refreshed.
+
+    The rows are canonicalised block by block, and DuckDB writes each block while the next is
+    made (:func:`heatmap.intake.store.append_blocks`). Which rows are written is decided per
+    block: the last row of each id within the files; for an id already in the store, only a
+    changed record, whose stored version is deleted once the blocks are written.
+    """
     report.quarantined = len(bad)
     report.quarantine_reasons.update(bad["reason"].tolist() if len(bad) else [])
-    if records.empty and bad.empty:
+    if not any(len(r.rows) for r in ready) and bad.empty:
         return
-    records = _last_of_each_id(con, records)
+    ready = _last_of_each_id(con, ready)
+    total = max(sum(len(r.rows) for r in ready), 1)
     con.execute("BEGIN TRANSACTION")
     try:
-        existing = con.execute(
-            """SELECT i.record_id, r.content_hash = i.content_hash AS same, strftime(r.month, '%Y-%m') AS month
-            FROM _incoming_ids i JOIN records r USING (record_id)"""
-        ).df()
-        con.unregister("_incoming_ids")
-        same = set(existing.loc[existing["same"], "record_id"])
-        changed = existing.loc[~existing["same"]]
-        fresh = records[~records["record_id"].isin(same)] if same else records
-        if len(changed):
-            con.register("_changed", changed[["record_id"]])
-            con.execute("DELETE FROM records WHERE record_id IN (SELECT record_id FROM _changed)")
+        writer = _Writer(_stored_ids(con))
+
+        def written() -> Iterator[pd.DataFrame]:
+            done = 0
+            for part in ready:
+                for block in canonical(part):
+                    yield writer.keep(block)
+                    done += len(block)
+                    say(0.6 + 0.35 * done / total, "写入数据库")
+
+        store.append_blocks(con, written())
+        if writer.changed:  # the stored versions of the changed records
+            con.register("_changed", writer.changed_rows())
+            con.execute(
+                """DELETE FROM records r USING _changed c
+                WHERE r.record_id = c.record_id AND r.content_hash = c.content_hash"""
+            )
             con.unregister("_changed")
-        store.append_records(con, fresh)
         if len(bad):  # a row quarantined by an earlier import of the same file is kept once
             con.register("_bad", bad.assign(loaded_at=pd.Timestamp.now())[list(_QUARANTINE)])
             con.execute(
@@ -271,19 +301,10 @@ def _write(
                 AND q.reason = b.reason AND q.raw = b.raw)"""
             )
             con.unregister("_bad")
-        months = sorted(
-            set(fresh["month"].drop_duplicates().dt.strftime("%Y-%m")) | set(changed["month"])
-        )
+        months = sorted(writer.months)
         store.refresh_aggregates(con, months)
-        report.updated = len(changed)
-        report.imported = len(fresh) - len(changed)
+        writer.fill(report)
         report.duplicates = report.rows_read - report.quarantined - report.imported - report.updated
-        report.matched_by.update(_tally(fresh["assign_method"]))
-        report.unmatched = int(fresh["assign_method"].isin(["none", "ambiguous"]).sum())
-        report.ambiguous = int((fresh["assign_method"] == "ambiguous").sum())
-        notes = fresh.loc[fresh["town_code"].isna(), "assign_note"]
-        report.unmatched_notes.update(_tally(notes.fillna("无街乡镇、地址或坐标信息")))
-        report.conflicts = int(fresh["point_town_code"].notna().sum())
         report.months = months
         con.execute(
             "INSERT INTO imports VALUES (?, ?, ?)",
@@ -299,6 +320,75 @@ def _write(
         raise
 
 
+class _Writer:
+    """Decides which canonical records of a block are written, and counts them for the report.
+
+    ``stored``: the incoming ids already in the store (record_id, content_hash, month). It is
+    read with pandas, not DuckDB: the connection is busy with the INSERT while blocks are made.
+    """
+
+    def __init__(self, stored: pd.DataFrame) -> None:
+        self.stored = stored.drop_duplicates("record_id").reset_index(drop=True)
+        self.ids = pd.Index(self.stored["record_id"])
+        self.replaced: list[np.ndarray] = []
+        self.fresh = self.changed = 0
+        self.months: set[str] = set()
+        self.matched_by: Counter[str] = Counter()
+        self.notes: Counter[str] = Counter()
+        self.unmatched = self.ambiguous = self.conflicts = 0
+
+    def keep(self, records: pd.DataFrame) -> pd.DataFrame:
+        """The block's new and changed records (the unchanged ones left out), counted."""
+        if len(self.stored):
+            records = self._new_or_changed(records)
+        self.fresh += len(records)
+        self.months |= set(records["month"].drop_duplicates().dt.strftime("%Y-%m"))
+        method = records["assign_method"]
+        self.matched_by.update(_tally(method))
+        self.unmatched += int(method.isin(["none", "ambiguous"]).sum())
+        self.ambiguous += int((method == "ambiguous").sum())
+        notes = records.loc[records["town_code"].isna(), "assign_note"]
+        self.notes.update(_tally(notes.fillna("无街乡镇、地址或坐标信息")))
+        self.conflicts += int(records["point_town_code"].notna().sum())
+        return records
+
+    def _new_or_changed(self, records: pd.DataFrame) -> pd.DataFrame:
+        at = self.ids.get_indexer(records["record_id"])
+        known = at >= 0
+        stored_hash = self.stored["content_hash"].to_numpy()[at[known]]
+        same = np.zeros(len(records), dtype=bool)
+        same[known] = stored_hash == records["content_hash"].to_numpy()[known]
+        changed = at[known][stored_hash != records["content_hash"].to_numpy()[known]]
+        self.replaced.append(changed)
+        self.changed += len(changed)
+        self.months |= set(self.stored["month"].to_numpy()[changed])
+        return records[~same] if same.any() else records
+
+    def changed_rows(self) -> pd.DataFrame:
+        """record_id and stored content_hash of the records replaced."""
+        rows = np.concatenate(self.replaced) if self.replaced else np.zeros(0, dtype=np.intp)
+        return self.stored.iloc[rows][["record_id", "content_hash"]].reset_index(drop=True)
+
+    def fill(self, report: ImportReport) -> None:
+        report.updated = self.changed
+        report.imported = self.fresh - self.changed
+        report.matched_by.update(self.matched_by)
+        report.unmatched, report.ambiguous = self.unmatched, self.ambiguous
+        report.unmatched_notes.update(self.notes)
+        report.conflicts = self.conflicts
+
+
+def _stored_ids(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The incoming ids (``_incoming_ids``) already in the store, with their hash and month."""
+    try:
+        return con.execute(
+            """SELECT i.record_id, r.content_hash, strftime(r.month, '%Y-%m') AS month
+            FROM _incoming_ids i JOIN records r USING (record_id)"""
+        ).df()
+    finally:
+        con.unregister("_incoming_ids")
+
+
 def _tally(values: pd.Series) -> dict[Any, int]:
     """How often each value occurs, in the order values first occur (as ``Counter.update`` of
     the list would add them: ties in ``most_common`` keep that order)."""
@@ -306,17 +396,28 @@ def _tally(values: pd.Series) -> dict[Any, int]:
     return {value: int(counts[value]) for value in pd.unique(values)}
 
 
-def _last_of_each_id(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> pd.DataFrame:
-    """Within the files the last row of an id wins (identical repeats are duplicates); the ids and
-    hashes left are registered as ``_incoming_ids`` (DuckDB counts the distinct ids, in parallel)."""
-
-    def register(frame: pd.DataFrame) -> None:
-        ids = pa.Table.from_pandas(frame[["record_id", "content_hash"]], preserve_index=False)
-        con.register("_incoming_ids", ids)
-
-    register(records)
+def _last_of_each_id(con: duckdb.DuckDBPyConnection, ready: list[_Ready]) -> list[_Ready]:
+    """Within the files the last row of an id wins (identical repeats are duplicates); the ids
+    left are registered as ``_incoming_ids`` (DuckDB counts the distinct ids, in parallel)."""
+    ids = _ids(ready)
+    con.register("_incoming_ids", pa.table({"record_id": ids}))
     query = "SELECT count(DISTINCT record_id) FROM _incoming_ids"
-    if con.execute(query).fetchall()[0][0] < len(records):
-        records = records[~records["record_id"].duplicated(keep="last").to_numpy()]
-        register(records)
-    return records.reset_index(drop=True)
+    if con.execute(query).fetchall()[0][0] == len(ids):
+        return ready
+    keep = ~pd.Series(ids.to_numpy(zero_copy_only=False)).duplicated(keep="last").to_numpy()
+    out, at = [], 0
+    for r in ready:
+        mine = keep[at : at + len(r.rows)]
+        out.append(_Ready(r.name, r.rows[mine].reset_index(drop=True), r.outside[mine]))
+        at += len(r.rows)
+    con.register("_incoming_ids", pa.table({"record_id": _ids(out)}))
+    return out
+
+
+def _ids(ready: list[_Ready]) -> pa.ChunkedArray:
+    """The record ids of the files, one after the other."""
+    chunks: list[pa.Array] = []
+    for r in ready:
+        ids = pa.array(r.rows["record_id"].array, pa.large_string(), from_pandas=True)
+        chunks += ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids]
+    return pa.chunked_array(chunks, pa.large_string())

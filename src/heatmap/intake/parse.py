@@ -290,11 +290,10 @@ def _parse_times_fast(values: pd.Series) -> pd.Series:
         return _parse_times(values)
     if iso.all():
         return fixed
-    # the other layouts by the rules; one fixed-layout value sets the resolution as it would
-    rest = _parse_times(pd.concat([values[~iso], values[iso].iloc[:1]]))
-    merged = pd.Series(pd.NaT, index=values.index, dtype=rest.dtype, name=values.name)
-    merged[~iso] = rest.iloc[: int((~iso).sum())].to_numpy()
-    merged[iso] = fixed.astype(rest.dtype).to_numpy()
+    rest = _parse_times(values[~iso])  # the other layouts by the rules
+    merged = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]", name=values.name)
+    merged[~iso] = rest.to_numpy()
+    merged[iso] = fixed.to_numpy()
     return merged
 
 
@@ -303,23 +302,33 @@ def _plausible(times: pd.Series) -> pd.Series:
 
 
 def _parse_times(values: pd.Series) -> pd.Series:
-    """Value by value: each layout tried in turn (see :func:`parse_times`)."""
+    """Value by value: each layout tried in turn (see :func:`parse_times`).
+
+    Always in microseconds (what the store keeps), whatever the layouts of the values beside;
+    an Excel serial number is taken to the nearest second (its float carries noise below that,
+    and a time written as text in the same export has whole seconds).
+    """
     original = values.astype(str).str.strip()
     serial = pd.to_numeric(original, errors="coerce")
     text = original.str.replace(r"[年月/]", "-", regex=True).str.replace("日", " ", regex=False)
     for unit, sep in (("时", ":"), ("分", ":"), ("秒", "")):
         text = text.str.replace(unit, sep, regex=False)
     text = text.str.strip().str.rstrip(":-")
-    out = pd.to_datetime(text, errors="coerce", format="mixed")
+    out = pd.to_datetime(text, errors="coerce", format="mixed").astype("datetime64[us]")
     compact = text.str.fullmatch(r"\d{14}|\d{12}|\d{8}")
     if compact.any():
         out[compact] = pd.to_datetime(
             text[compact].str.pad(14, "right", "0"), format="%Y%m%d%H%M%S", errors="coerce"
-        )
+        ).astype("datetime64[us]")
     excel = serial.between(20_000, 80_000) & ~compact
     if excel.any():
-        out[excel] = pd.Timestamp("1899-12-30") + pd.to_timedelta(serial[excel], unit="D")
+        seconds = (serial[excel] * 86_400).round()
+        out[excel] = (EXCEL_EPOCH + pd.to_timedelta(seconds, unit="s")).astype("datetime64[us]")
     return out.where(_plausible(out))
+
+
+#: Day 0 of Excel's serial dates (1900 system, with its leap-year bug: serials from 61 on).
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
 def parse_flags(values: pd.Series) -> pd.Series:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,44 @@ def canonicalize(
     point disagree, the point's town is kept in ``point_town_code`` (flagged, not silently
     resolved). ``outside`` marks rows whose point lies outside Beijing: kept, without a cell.
     """
+    frame, lon, lat = _located(raw, towns, index, gazetteer, outside)
+    return _finished(frame, lon, lat, source=source, h3_resolution=h3_resolution)
+
+
+def canonical_blocks(
+    raw: pd.DataFrame,
+    *,
+    towns: pd.DataFrame,
+    index: TownIndex,
+    source: str,
+    h3_resolution: int,
+    rows: int,
+    gazetteer: Gazetteer | None = None,
+    outside: np.ndarray | None = None,
+) -> Iterator[pd.DataFrame]:
+    """:func:`canonicalize` of ``raw`` in blocks of ``rows`` records (the same records, in order).
+
+    The towns are assigned for all rows at once; cells and hashes are made block by block, as
+    the blocks are asked for.
+    """
+    frame, lon, lat = _located(raw, towns, index, gazetteer, outside)
+    for at in range(0, len(frame), rows):
+        block = slice(at, at + rows)
+        yield _finished(
+            frame.iloc[block].reset_index(drop=True), lon[block], lat[block],
+            source=source, h3_resolution=h3_resolution,
+        )  # fmt: skip
+
+
+def _located(
+    raw: pd.DataFrame,
+    towns: pd.DataFrame,
+    index: TownIndex,
+    gazetteer: Gazetteer | None,
+    outside: np.ndarray | None,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Export-shaped rows with WGS84 points, towns and names; the points for the cells (NaN
+    outside Beijing)."""
     frame = raw.reindex(columns=[*RAW_COLUMNS, *NAME_COLUMNS]).reset_index(drop=True)
     lon, lat = _to_wgs84(frame)
     frame["lon"], frame["lat"] = lon, lat
@@ -59,12 +97,21 @@ def canonicalize(
     frame["town_code"], frame["assign_method"], frame["assign_note"] = code, method, note
     frame["point_town_code"] = at_point.where(at_point.notna() & code.notna() & (at_point != code))
     frame = _attach_names(frame, towns)
-    month = frame["received_at"].to_numpy().astype("datetime64[M]")  # as to_period("M")
-    frame["month"] = month.astype("datetime64[us]")  # … .to_timestamp() gives
     if outside is not None:
         lost = outside & frame["town_code"].isna().to_numpy()  # the point was its only clue
         frame.loc[lost, "assign_note"] = "坐标在北京市外 (point outside Beijing)"
         lon, lat = np.where(outside, np.nan, lon), np.where(outside, np.nan, lat)
+    return frame, lon, lat
+
+
+def _finished(
+    frame: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, *, source: str, h3_resolution: int
+) -> pd.DataFrame:
+    """The store's columns: month, H3 cell, content hash and source added."""
+    # the store keeps microseconds; the hash is of what is kept, whatever unit the rows came in
+    frame["received_at"] = frame["received_at"].astype("datetime64[us]")
+    month = frame["received_at"].to_numpy().astype("datetime64[M]")  # as to_period("M")
+    frame["month"] = month.astype("datetime64[us]")  # … .to_timestamp() gives
     cells = points_to_cells(lon, lat, h3_resolution)
     frame["h3"] = pd.arrays.IntegerArray(cells, mask=cells == 0)  # UInt64, null without a point
     frame["content_hash"] = content_hash(frame)
@@ -73,10 +120,15 @@ def canonicalize(
 
 
 def content_hash(frame: pd.DataFrame) -> np.ndarray:
-    """A 64-bit hash of each record's content (not of where or when it was loaded)."""
-    return pd.util.hash_pandas_object(frame[list(CONTENT_COLUMNS)], index=False).to_numpy(
-        dtype="uint64"
-    )
+    """A 64-bit hash of each record's content (not of where or when it was loaded).
+
+    The time is hashed in microseconds, as the store keeps it: the same record read from text
+    or from an Excel serial number (other units) has the same hash.
+    """
+    content = frame[list(CONTENT_COLUMNS)]
+    if content["received_at"].dtype != "datetime64[us]":
+        content = content.assign(received_at=content["received_at"].astype("datetime64[us]"))
+    return pd.util.hash_pandas_object(content, index=False).to_numpy(dtype="uint64")
 
 
 def _to_wgs84(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -91,16 +143,21 @@ def _to_wgs84(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         .copy()
     )
     crs, systems = pd.factorize(frame["src_crs"].fillna("wgs84"))
-    unknown = sorted(set(systems) - set(CRS_NAMES))
-    if unknown:
-        raise CoordinateSystemError(
-            f"未知坐标系 {unknown}；应为 {' / '.join(CRS_NAMES)} (unknown coordinate system)"
-        )
+    check_systems(systems)
     for name in CRS_NAMES:
         rows = crs == (list(systems).index(name) if name in systems else -2)
         if name != "wgs84" and rows.any():
             lon[rows], lat[rows] = to_wgs84(lon[rows], lat[rows], name)
     return lon, lat
+
+
+def check_systems(values: Any) -> None:
+    """Raise :class:`CoordinateSystemError` naming the values that are no known coordinate system."""
+    unknown = sorted(set(pd.unique(pd.Series(values, dtype="object").dropna())) - set(CRS_NAMES))
+    if unknown:
+        raise CoordinateSystemError(
+            f"未知坐标系 {unknown}；应为 {' / '.join(CRS_NAMES)} (unknown coordinate system)"
+        )
 
 
 def _point_towns(lon: np.ndarray, lat: np.ndarray, index: TownIndex) -> pd.Series:

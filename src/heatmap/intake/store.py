@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+import queue
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -226,27 +228,93 @@ def replace_towns(con: duckdb.DuckDBPyConnection, towns: pd.DataFrame) -> None:
 
 def append_records(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> None:
     """Append canonical records (columns of :data:`RECORD_COLUMNS`, in any order)."""
-    names = [name for name, _, _ in RECORD_COLUMNS]
+    append_blocks(con, [records])
+
+
+#: DuckDB's row group (rows). The blocks DuckDB reads are whole row groups: it then writes each
+#: to the file as it fills; blocks of other sizes stay in memory until the next checkpoint.
+ROW_GROUP = 122_880
+BLOCK_ROWS = 2 * ROW_GROUP
+
+
+def append_blocks(con: duckdb.DuckDBPyConnection, blocks: Iterable[pd.DataFrame]) -> None:
+    """Append canonical records given block by block, in one INSERT that runs beside the caller.
+
+    ``blocks`` is iterated in the calling thread (a generator makes each block there) while a
+    second thread runs the INSERT, which writes the blocks as they come: DuckDB lets go of the
+    GIL while it converts and compresses them, so making block k+1 overlaps writing block k. The
+    connection must not be used by ``blocks``. An error in either thread is raised here once
+    both have stopped; what stays is the caller's transaction's to decide.
+    """
+    names = list(column_names())
+    schema = pa.schema([(name, _ARROW_TYPES[kind.split()[0]]) for name, kind, _ in RECORD_COLUMNS])
+    handoff: queue.Queue[pa.Table | None] = queue.Queue(maxsize=1)
+    reader = pa.RecordBatchReader.from_batches(
+        schema, _whole_row_groups(iter(handoff.get, None), BLOCK_ROWS)
+    )
+    con.register("_incoming", reader)
+    columns = ", ".join(names)  # by name: a migrated store has the newer columns last
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            insert = pool.submit(
+                con.execute, f"INSERT INTO records ({columns}) SELECT {columns} FROM _incoming"
+            )
+            try:
+                for frame in blocks:
+                    if not _hand_over(handoff, _as_arrow(frame, names, schema), insert):
+                        break  # the INSERT failed: its error is raised below
+            finally:
+                _hand_over(handoff, None, insert)  # the end of the blocks
+        insert.result()
+    finally:
+        con.unregister("_incoming")
+
+
+_ARROW_TYPES = {
+    "VARCHAR": pa.large_string(), "TIMESTAMP": pa.timestamp("us"), "DATE": pa.timestamp("us"),
+    "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "UBIGINT": pa.uint64(),
+}  # fmt: skip
+
+
+def _as_arrow(records: pd.DataFrame, names: list[str], schema: pa.Schema) -> pa.Table:
     records = records.assign(**{c: None for c in OPTIONAL_COLUMNS if c not in records})
     missing = sorted(set(names) - set(records.columns))
     if missing:
         raise StoreError(
             f"记录缺少字段 {missing} (records lack canonical columns); expected {names}"
         )
-    con.register("_incoming", _as_arrow(records[names]))
     try:
-        columns = ", ".join(names)  # by name: a migrated store has the newer columns last
-        con.execute(f"INSERT INTO records ({columns}) SELECT {columns} FROM _incoming")
-    finally:
-        con.unregister("_incoming")
+        return pa.Table.from_pandas(records[names], schema=schema, preserve_index=False)
+    except (pa.ArrowException, ValueError, TypeError):  # e.g. nanoseconds: cut as DuckDB cuts them
+        return pa.Table.from_pandas(records[names], preserve_index=False).cast(schema, safe=False)
 
 
-def _as_arrow(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
-    """The frame as an Arrow table (DuckDB reads it twice as fast), or as it is if it has none."""
-    try:
-        return pa.Table.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowException, ValueError, TypeError):
-        return frame
+def _hand_over(
+    handoff: queue.Queue[pa.Table | None], item: pa.Table | None, insert: Future[Any]
+) -> bool:
+    """Put ``item`` for the INSERT to read; False when the INSERT has stopped (it failed)."""
+    while not insert.done():
+        try:
+            handoff.put(item, timeout=0.05)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _whole_row_groups(tables: Iterator[pa.Table], rows: int) -> Iterator[pa.RecordBatch]:
+    """The tables' rows as batches of ``rows`` rows (the last one shorter)."""
+    pending: list[pa.Table] = []
+    held = 0
+    for table in tables:
+        pending.append(table)
+        held += table.num_rows
+        while held >= rows:
+            joined = pa.concat_tables(pending)
+            yield from joined.slice(0, rows).combine_chunks().to_batches(max_chunksize=rows)
+            pending, held = [joined.slice(rows)], held - rows
+    if held:
+        yield from pa.concat_tables(pending).combine_chunks().to_batches(max_chunksize=rows)
 
 
 def refresh_aggregates(con: duckdb.DuckDBPyConnection, months: Iterable[str] | None = None) -> None:
