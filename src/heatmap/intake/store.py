@@ -121,7 +121,7 @@ def connect(path: str | os.PathLike[str], *, read_only: bool = False) -> duckdb.
         )
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = _quiet(duckdb.connect(str(path), read_only=read_only))
     try:
         if not read_only:
             _migrate(con)
@@ -129,7 +129,7 @@ def connect(path: str | os.PathLike[str], *, read_only: bool = False) -> duckdb.
         elif _version(con) in _MIGRATIONS:  # an older store: migrate it once, then read it
             con.close()
             migrate(path)
-            con = duckdb.connect(str(path), read_only=True)
+            con = _quiet(duckdb.connect(str(path), read_only=True))
         _check_version(con, path)
     except BaseException:
         con.close()
@@ -137,9 +137,15 @@ def connect(path: str | os.PathLike[str], *, read_only: bool = False) -> duckdb.
     return con
 
 
+def _quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """No progress bar on the console for long statements (a migration, a large import)."""
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def migrate(path: str | os.PathLike[str]) -> None:
     """Bring the store at ``path`` to :data:`SCHEMA_VERSION` (columns added, nothing removed)."""
-    con = duckdb.connect(str(path))
+    con = _quiet(duckdb.connect(str(path)))
     try:
         _migrate(con)
         init_schema(con)
