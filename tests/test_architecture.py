@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "heatmap"
 BASE = {"errors", "paths", "i18n", "settings", "taxonomy", "filters", "measures"}
-LAYER_OF_PACKAGE = {"geo": 1, "intake": 2, "access": 2, "supervision": 2, "analysis": 3, "output": 4}  # fmt: skip
+LAYER_OF_PACKAGE = {"geo": 1, "intake": 2, "access": 2, "supervision": 2, "analysis": 3, "scale": 3, "output": 4}  # fmt: skip
 ENTRY = {"cli", "__main__", "__init__"}
 
 
@@ -137,4 +137,19 @@ def test_cli_help_loads_no_heavy_library() -> None:
     )  # fmt: skip
     assert done.returncode == 0 and "python -m heatmap" in done.stdout
     loaded = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines()}
-    assert not {"pandas", "geopandas", "matplotlib", "duckdb", "shapely"} & loaded
+    assert not {"pandas", "geopandas", "matplotlib", "duckdb", "shapely", "dask", "distributed"} & loaded
+
+
+def test_only_the_scale_package_imports_dask() -> None:
+    """dask is an optional extra (``pip install .[scale]``): the core install must not need it."""
+    for unit, files in UNITS.items():
+        for path in files:
+            if not unit.startswith("scale"):
+                assert not {"dask", "distributed"} & _third_party(path), path
+    scale = [p for unit, files in UNITS.items() if unit.startswith("scale.") for p in files]
+    assert scale, "heatmap/scale/ holds the Dask job"
+    for path in scale:  # only inside functions: importing a module needs no dask
+        tree = ast.parse(path.read_text("utf-8"))
+        top = {n.names[0].name.split(".")[0] for n in tree.body if isinstance(n, ast.Import)}
+        top |= {n.module.split(".")[0] for n in tree.body if isinstance(n, ast.ImportFrom) and n.module}
+        assert not {"dask", "distributed"} & top, path

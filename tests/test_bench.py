@@ -169,3 +169,14 @@ def test_bench_is_outside_the_runtime_package() -> None:
     import heatmap
 
     assert not (Path(heatmap.__file__).parent / "bench.py").exists()
+
+
+def test_scale_out_paths_agree(tiny_run):
+    scale = tiny_run[0]["scale"]
+    assert scale["paths"] == ["single", "dask"] and scale["records"] == 5 * 400
+    assert scale["identical"] is True and scale["plans_agree"] is True
+    assert set(scale["mismatches"]) == {
+        "records", "agg_town_month", "agg_cell_month", "agg_town_day", "towns", "lineage"
+    }  # fmt: skip
+    assert scale["single_s"] > 0 and scale["dask_s"] > 0 and scale["months"] == 5
+    assert {"cluster_start", "export", "job", "load_back"} == set(scale["dask"]["phases_s"])

@@ -46,3 +46,7 @@ class ConflictError(HeatmapError):
     version: int | None = None
     changed_by: str = ""
     changed_at: float | None = None
+
+
+class ScaleError(HeatmapError):
+    """The scale-out path cannot run: the ``scale`` extra (dask) is missing, or its Parquet is unusable."""

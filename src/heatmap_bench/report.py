@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from heatmap_bench.common import TARGETS
+from heatmap_bench.scale import scale_lines
 
 # --------------------------------------------------------------------------- report
 
@@ -88,6 +89,7 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
             f"ingest {imp['ratio']}x, core {imp['core']['ratio']}x; identical towns="
             f"{imp['identical_towns']}, identical aggregates={imp['identical_aggregates']}"
         )
+    lines += scale_lines(result.get("scale"))
     q = result.get("queries", {})
     for page, scopes in q.get("pages", {}).items():
         text = "; ".join(

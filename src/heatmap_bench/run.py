@@ -33,6 +33,7 @@ from heatmap_bench.common import (
 from heatmap_bench.importing import bench_import, build_bench_store
 from heatmap_bench.pages import add_raw_baselines, run_app_stage
 from heatmap_bench.report import check_targets, summary_lines
+from heatmap_bench.scale import run_scale_stage
 from heatmap_bench.spatial import bench_spatial
 from heatmap_bench.whole_page import bench_whole_pages
 
@@ -138,6 +139,8 @@ def run_bench(
                 sizes.import_records, setup=setup, db=db, work_dir=work, month_index=sizes.months,
                 log=say,
             )  # fmt: skip
+        with peak_rss(phases, "scale"):
+            result["scale"] = run_scale_stage(db, work_dir=work, log=say)
         say("whole pages (AppTest: each page's complete script run)")
         result["whole_page"] = bench_whole_pages(
             str(db), app["queries"]["months_rotated"], repeats=sizes.repeats

@@ -8,10 +8,14 @@ asked for, which reports the governance ledger entries it changes. :func:`activa
 ``dry_run=True`` reports what would change (records changing town, records losing it, the
 latest month's top ten) and writes nothing; an activation that would leave records without a
 town is refused unless forced.
+
+:func:`attribution` and :func:`reassign` are the steps the scale-out path (``heatmap.scale``,
+a Dask job over Parquet partitioned by month) runs too, so both give the same towns.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +41,10 @@ from heatmap.i18n import t
 from heatmap.intake import store
 from heatmap.paths import GEO_DIR
 
-__all__ = ["activate", "overlay"]
+__all__ = [
+    "Attribution", "activate", "attribution", "overlay", "overlay_report", "reassign",
+    "record_switch", "refusal", "save_overlay", "update_records",
+]  # fmt: skip
 
 KEEP_SHARE = 0.5  # a previous town keeps its polygon when the new set covers less than half of it
 _TOP = 10
@@ -115,66 +122,132 @@ def activate(
     BoundaryError
         When the activation would leave records without a town and ``force`` is False.
     """
-    from heatmap.intake.demo import town_table
-
-    target, previous = _target_set(con, name, geo_dir)
+    att = attribution(con, name, geo_dir=geo_dir)
+    target, towns = att.target, att.towns
     valid_from = None if reattribute_history else target.meta.get("valid_from")
-    old_name = store.get_meta(con).get("boundary_set")
-    links = _lineage_from(old_name, target, geo_dir)
-    successor = links.sort_values("share", ascending=False).drop_duplicates("old_code")
-    successor = successor[~successor["old_code"].isin(target.frame["code9"])]
-    index = TownIndex.from_frame(target.frame, code_field="code9")
-    towns = town_table(target)
     before_top = _latest_top_ten(con)
     before_ledger = _ledger(con) if reattribute_history else None
     con.execute("BEGIN TRANSACTION")
     try:
         rows = _records(con, valid_from)
-        new_rows, moved = _reassign(
-            rows.copy(), index, set(towns["town_code"]),
-            dict(zip(successor["old_code"], successor["new_code"], strict=True)),
-        )  # fmt: skip
+        new_rows, moved = reassign(rows.copy(), att)
         plan = _plan(rows, new_rows, towns, con)
         if plan["records_losing_town"] and not force and not dry_run:
-            raise BoundaryError(
-                f"启用边界集 {target.name} 会使 {plan['records_losing_town']:,} 条工单失去所属街乡镇"
-                f"（{_losing_text(plan)}）。请先预演（--dry-run）查看，确认后加 --force 启用 "
-                "(activation would leave records without a town; pass force)"
-            )
+            raise refusal(target.name, plan)
         store.replace_towns(con, _with_retired(con, towns, valid_from))
         _write_reassigned(con, new_rows)
-        _record_lineage(con, links, target)
         store.refresh_aggregates(con)
-        history = list(store.get_meta(con).get("boundary_history") or [])
-        history.append({"name": target.name, "valid_from": target.meta.get("valid_from"),
-                        "reattributed_history": reattribute_history})  # fmt: skip
-        store.set_meta(
-            con, boundary_set=target.name, boundary_approximate=target.approximate,
-            boundary_history=history,
-        )  # fmt: skip
+        record_switch(con, att, reattribute_history=reattribute_history)
         plan["top_ten_after"] = _latest_top_ten(con)
         if before_ledger is not None:
             plan["ledger_changes"] = _ledger_diff(before_ledger, _ledger(con))
         if dry_run:
             con.execute("ROLLBACK")
         else:
-            if previous is not None:
-                _save_overlay(target, geo_dir)
+            save_overlay(att, geo_dir)
             con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     plan.update(
-        boundary_set=target.name, previous=old_name, towns=len(towns), applied=not dry_run,
-        valid_from=target.meta.get("valid_from"), reattribute_history=reattribute_history,
-        overlay={"official_districts": target.meta.get("official_districts"),
-                 "approximate_districts": target.meta.get("approximate_districts")}
-        if previous is not None else None,
+        boundary_set=target.name, previous=att.previous_name, towns=len(towns),
+        applied=not dry_run, valid_from=target.meta.get("valid_from"),
+        reattribute_history=reattribute_history, overlay=overlay_report(att),
         top_ten_before=before_top,
         records_by_point=int((new_rows["assign_method"] == "point").sum()),
-        records_to_successor=moved, lineage_links=len(links),
+        records_to_successor=moved, lineage_links=len(att.links),
     )  # fmt: skip
     return plan
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """What re-attributing records to a boundary set needs, built once per activation.
+
+    ``target`` is the set made active (an overlay on ``base`` when the named set is partial),
+    ``towns`` its town table, ``index`` the point-in-town index of its polygons, ``links`` the
+    lineage from the previous set and ``successor`` each retired town's largest successor.
+    """
+
+    target: BoundarySet
+    base: BoundarySet | None
+    previous_name: str | None
+    links: pd.DataFrame
+    successor: dict[str, str]
+    towns: pd.DataFrame
+    index: TownIndex
+
+    @property
+    def codes(self) -> set[str]:
+        """The town codes of the target set."""
+        return set(self.towns["town_code"])
+
+
+def attribution(
+    con: duckdb.DuckDBPyConnection, name: str, *, geo_dir: Path = GEO_DIR
+) -> Attribution:
+    """The :class:`Attribution` for making boundary set ``name`` active in the store ``con``."""
+    from heatmap.intake.demo import town_table
+
+    target, base = _target_set(con, name, geo_dir)
+    old_name = store.get_meta(con).get("boundary_set")
+    links = _lineage_from(old_name, target, geo_dir)
+    successor = links.sort_values("share", ascending=False).drop_duplicates("old_code")
+    successor = successor[~successor["old_code"].isin(target.frame["code9"])]
+    return Attribution(
+        target=target, base=base, previous_name=old_name, links=links,
+        successor=dict(zip(successor["old_code"], successor["new_code"], strict=True)),
+        towns=town_table(target), index=TownIndex.from_frame(target.frame, code_field="code9"),
+    )  # fmt: skip
+
+
+def reassign(rows: pd.DataFrame, att: Attribution) -> tuple[pd.DataFrame, int]:
+    """``rows`` (town_code, assign_method, lon, lat, district_raw) attributed under ``att``.
+
+    Returns the rows with new ``town_code``, ``assign_method``, ``point_town`` and
+    ``point_town_code``, and how many records went to a successor town. A pure function of
+    its arguments: the single-machine activation and the scale-out job both call it.
+    """
+    return _reassign(rows, att.index, att.codes, att.successor)
+
+
+def refusal(name: str, plan: dict[str, Any]) -> BoundaryError:
+    """The error refusing an activation that would leave ``plan['records_losing_town']`` without a town."""
+    return BoundaryError(
+        f"启用边界集 {name} 会使 {plan['records_losing_town']:,} 条工单失去所属街乡镇"
+        f"（{_losing_text(plan)}）。请先预演（--dry-run）查看，确认后加 --force 启用 "
+        "(activation would leave records without a town; pass force)"
+    )
+
+
+def record_switch(
+    con: duckdb.DuckDBPyConnection, att: Attribution, *, reattribute_history: bool
+) -> None:
+    """Write the lineage and make ``att.target`` the active set in the store's metadata."""
+    target = att.target
+    _record_lineage(con, att.links, target)
+    history = list(store.get_meta(con).get("boundary_history") or [])
+    history.append({"name": target.name, "valid_from": target.meta.get("valid_from"),
+                    "reattributed_history": reattribute_history})  # fmt: skip
+    store.set_meta(
+        con, boundary_set=target.name, boundary_approximate=target.approximate,
+        boundary_history=history,
+    )  # fmt: skip
+
+
+def save_overlay(att: Attribution, geo_dir: Path) -> None:
+    """Save the target set beside the others when it is an overlay (its name is new)."""
+    if att.base is not None:
+        _save_overlay(att.target, geo_dir)
+
+
+def overlay_report(att: Attribution) -> dict[str, Any] | None:
+    """Official and approximate districts of an overlay, None when the set is whole."""
+    if att.base is None:
+        return None
+    meta = att.target.meta
+    return {"official_districts": meta.get("official_districts"),
+            "approximate_districts": meta.get("approximate_districts")}  # fmt: skip
 
 
 def _target_set(
@@ -282,15 +355,26 @@ def _losing_text(plan: dict[str, Any]) -> str:
 def _write_reassigned(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> None:
     con.register("_reassigned", rows[["record_id", "town_code", "assign_method", "point_town_code"]])
     try:
-        con.execute(
-            """UPDATE records SET town_code = r.town_code, assign_method = r.assign_method,
-            point_town_code = r.point_town_code, town_name = t.town_name,
-            district_code = t.district_code, district_name = t.district_name
-            FROM _reassigned r LEFT JOIN towns t USING (town_code)
-            WHERE records.record_id = r.record_id"""
-        )
+        update_records(con, "_reassigned")
     finally:
         con.unregister("_reassigned")
+
+
+def update_records(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """Set each record's town, method and flag from the view or table named ``source``.
+
+    ``source`` holds record_id, town_code, assign_method, point_town_code; the town's name
+    and district come from the ``towns`` table (NULL for a record without a town).
+    """
+    if not source.isidentifier():
+        raise ValueError(f"source must be a table or view name, got {source!r}")
+    con.execute(
+        f"""UPDATE records SET town_code = r.town_code, assign_method = r.assign_method,
+        point_town_code = r.point_town_code, town_name = t.town_name,
+        district_code = t.district_code, district_name = t.district_name
+        FROM {source} r LEFT JOIN towns t USING (town_code)
+        WHERE records.record_id = r.record_id"""
+    )
 
 
 def _with_retired(
