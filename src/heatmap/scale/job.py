@@ -74,7 +74,7 @@ def client_for(
     with (
         distributed.LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=processes,
-            dashboard_address=":0", silence_logs=logging.ERROR,
+            dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
         ) as cluster,
         distributed.Client(cluster) as client,
     ):  # fmt: skip
