@@ -83,13 +83,19 @@ def classify(
     values: pd.Series, breaks: Sequence[float], colors: Sequence[tuple[int, int, int]]
 ) -> list[list[int]]:
     """RGB colour per value: the first class whose upper bound holds it; grey for missing."""
-    idx = np.searchsorted(
+    idx = _class_index(values, breaks, len(colors))
+    return [
+        list(NO_DATA) if pd.isna(v) else list(colors[i])
+        for v, i in zip(values, idx.tolist(), strict=True)
+    ]
+
+
+def _class_index(values: pd.Series, breaks: Sequence[float], n: int) -> np.ndarray:
+    """Per value, the first of ``n`` classes whose upper bound (``breaks``) holds it."""
+    found = np.searchsorted(
         np.asarray(breaks), values.to_numpy(dtype="float64", na_value=np.nan), side="left"
     )
-    out = []
-    for v, i in zip(values, idx, strict=True):
-        out.append(list(NO_DATA) if pd.isna(v) else list(colors[min(int(i), len(colors) - 1)]))
-    return out
+    return np.minimum(found, n - 1)
 
 
 def legend_for(metric: str, breaks: Sequence[float], lang: str) -> Legend:
@@ -193,13 +199,8 @@ def polygon_parts(geometries: Sequence[shapely.Geometry] | gpd.GeoSeries) -> lis
 
 def _with_rings(towns: gpd.GeoDataFrame) -> pd.DataFrame:
     """``code9`` and the deck.gl rings of each town (reused when the frame carries them)."""
-    if "rings" in towns.columns:
-        return pd.DataFrame(
-            {"code9": towns["code9"].to_numpy(), "rings": towns["rings"].to_numpy()}
-        )
-    return pd.DataFrame(
-        {"code9": towns["code9"].to_numpy(), "rings": polygon_parts(towns.geometry)}
-    )
+    rings = towns["rings"].to_numpy() if "rings" in towns.columns else polygon_parts(towns.geometry)
+    return pd.DataFrame({"code9": towns["code9"].to_numpy(), "rings": rings})
 
 
 def density_rows(cells: pd.DataFrame, lang: str) -> list[dict]:
@@ -209,10 +210,7 @@ def density_rows(cells: pd.DataFrame, lang: str) -> list[dict]:
     volume = cells["volume"]
     breaks = class_breaks(volume)
     palette = [[*c, 190] for c in DENSITY_COLORS]
-    classes = np.minimum(
-        np.searchsorted(np.asarray(breaks), volume.to_numpy(dtype="float64"), side="left"),
-        len(palette) - 1,
-    ).tolist()
+    classes = _class_index(volume, breaks, len(palette)).tolist()
     label = t("tt_cell", lang)
     return [
         {"hex": h, "fill": palette[k], "tip": f"{label}：{v:,}"}
