@@ -40,6 +40,14 @@ def signed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         yield url, db, {"own": own, "other": other, "rows": rows}
 
 
+def wait_for_one(page, text: str, timeout_s: float = 60) -> None:
+    """Wait until exactly one element shows `text`: the new page's, after the old page's went."""
+    deadline = time.monotonic() + timeout_s
+    while page.get_by_text(text).count() != 1:
+        assert time.monotonic() < deadline, f"{text!r} shown {page.get_by_text(text).count()} times"
+        page.wait_for_timeout(200)
+
+
 def test_district_account_cannot_reach_another_district(signed_server, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -58,12 +66,16 @@ def test_district_account_cannot_reach_another_district(signed_server, tmp_path:
         page.wait_for_timeout(1500)
         first = page.inner_text("body")  # the map page, where the link landed
         page.get_by_role("link", name="考核排名").click()
-        page.get_by_text("下载 CSV").wait_for(timeout=60_000)
+        # until the ranking run ends, the map page's own 下载 CSV can still be on screen beside it:
+        # take the ranking's button by its key, then wait for the map page's to go
+        ranking_csv = page.locator(".st-key-csv_ranking_town_2021-12").get_by_text("下载 CSV")
+        ranking_csv.wait_for(timeout=60_000)
+        wait_for_one(page, "下载 CSV")
         page.wait_for_timeout(1500)
         page.screenshot(path=str(tmp_path / "district_refused.png"), full_page=True)
         body = first + page.inner_text("body")
         with page.expect_download() as info:
-            page.get_by_text("下载 CSV").click()
+            ranking_csv.click()
         csv = Path(info.value.path()).read_text("utf-8-sig")
         # the download is logged by the button's callback, in the rerun it starts on the server:
         # wait for it before the browser (and with it the session) goes away
