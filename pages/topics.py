@@ -72,13 +72,11 @@ available = set(topic_views.available_months(ctx.db))
 window = tuple(m for m in topics.window_months(month, 13) if m in available)
 city = topic_views.trend(ctx.db, ctx.view, window, problems)
 names = topic_views.english(ctx)
-st.plotly_chart(
-    charts.topic_grid_figure(
-        topics.trend_frame(city, listed, window), table, month=month, measure_label=measure,
-        lang=lang, english=names,
-    ),
-    width="stretch",
+grid = charts.topic_grid_spec(
+    topics.trend_frame(city, listed, window), table, month=month, measure_label=measure,
+    lang=lang, english=names,
 )  # fmt: skip
+st.plotly_chart(charts.prebuilt(grid), width="stretch")
 
 st.markdown(f"**{t('topics_table', lang, month=month, measure=measure)}**")
 shown = topic_views.change_table(table, ctx)

@@ -7,7 +7,7 @@ from heatmap.analysis import warning
 from heatmap.analysis.governance import ExitRules
 from heatmap.errors import HeatmapError
 from heatmap.i18n import count, percent, t
-from heatmap.output import charts, maps
+from heatmap.output import maps
 from heatmap.settings import governance_values, score_weights
 from ui import frame, views, warning_views
 
@@ -81,59 +81,7 @@ views.downloads(
 
 st.divider()
 st.markdown(f"**{t('warn_backtest_title', lang)}**")
-if found.backtest.empty:
-    st.info(t("warn_backtest_none", lang))
-else:
-    means = found.mean_scores()
-    first, last = found.backtest["month"].min(), found.backtest["month"].max()
-    verdict = "warn_beats" if found.beats_persistence() else "warn_not_beats"
-    st.markdown(
-        t(verdict, lang, method=t(f"warn_method_{method}", lang), first=first, last=last,
-          ours=percent(means.loc[method, "new_entrant_recall"]),
-          base=percent(means.loc["persistence", "new_entrant_recall"]))
-    )  # fmt: skip
-    left, right = st.columns([2, 3])
-    left.dataframe(
-        pd.DataFrame(
-            {
-                t("warn_col_method", lang): [t(f"warn_method_{m}", lang) for m in means.index],
-                t("warn_col_precision", lang): means["precision"].map(percent).to_list(),
-                t("warn_col_recall", lang): means["recall"].map(percent).to_list(),
-                t("warn_col_new_recall", lang): means["new_entrant_recall"].map(percent).to_list(),
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )
-    right.plotly_chart(charts.backtest_figure(found.backtest, lang=lang), width="stretch")
-    with st.expander(t("warn_backtest_months", lang)):
-        table = found.backtest.pivot_table(
-            index="month", columns="method", values=["precision", "recall", "new_entrant_recall"]
-        )
-        score_keys = {"precision": "warn_col_precision", "recall": "warn_col_recall",
-                      "new_entrant_recall": "warn_col_new_recall"}  # fmt: skip
-        table.columns = [
-            f"{t(score_keys[score], lang)}·{t(f'warn_method_{m}', lang)}"
-            for score, m in table.columns
-        ]
-        st.dataframe(table.map(percent), width="stretch")
-    calib = warning.calibration(found.predictions[found.predictions["method"] == method], bins=5)
-    with st.expander(t("warn_calibration", lang)):
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    t("warn_col_bin", lang): [
-                        f"{percent(a, 0)}–{percent(b, 0)}"
-                        for a, b in zip(calib["p_low"], calib["p_high"], strict=True)
-                    ],
-                    t("warn_col_n", lang): calib["n"].map(count),
-                    t("warn_col_mean_p", lang): calib["mean_p"].map(percent),
-                    t("warn_col_observed", lang): calib["observed"].map(percent),
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+warning_views.backtest_section(ctx.db, method, ctx.measure, weights, rules, lang)
 
 st.divider()
 st.markdown(f"**{t('warn_nowcast_title', lang, month=month)}**")

@@ -42,3 +42,54 @@ def test_grid_domains_match_make_subplots_spacing() -> None:
     assert cells[1] == pytest.approx((0.5175, 1.0, 0.64, 1.0))
     assert cells[2] == pytest.approx((0.0, 0.4825, 0.0, 0.36))
     assert all(0.0 <= v <= 1.0 for cell in charts._grid_domains(7, 5, 33) for v in cell)
+
+
+def _json(figure: object) -> object:
+    import json
+
+    import plotly.io as pio
+
+    return json.loads(pio.to_json(figure, validate=False))
+
+
+def test_grid_spec_is_what_plotly_makes_of_it() -> None:
+    # what the page hands Streamlit unvalidated must be a complete, valid figure: plotly's own
+    # construction of it changes nothing (values, template, layout), in both languages
+    import plotly.graph_objects as go
+
+    for lang in ("zh", "en"):
+        spec = charts.topic_grid_spec(
+            _trend(), _table(), month="2021-02", measure_label="派单量", lang=lang, cols=2,
+            english={"噪音": "Noise"},
+        )  # fmt: skip
+        assert _json(go.Figure(spec)) == _json(spec)
+        assert _json(charts.prebuilt(spec).to_dict()) == _json(go.Figure(spec))
+
+
+def test_prebuilt_reaches_streamlit_as_the_validated_figure() -> None:
+    import plotly.graph_objects as go
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        import pandas as pd
+        import streamlit as st
+
+        from heatmap.output import charts
+
+        trend = pd.DataFrame(
+            {"month": ["2021-01", "2021-02"], "problem": ["噪音"] * 2, "volume": [4, 2]}
+        )
+        table = pd.DataFrame({"problem": ["噪音"], "mom_change": [-0.5]})
+        spec = charts.topic_grid_spec(trend, table, month="2021-02", measure_label="量", lang="zh")
+        st.plotly_chart(charts.prebuilt(spec))
+        st.plotly_chart(
+            charts.topic_grid_figure(trend, table, month="2021-02", measure_label="量", lang="zh")
+        )
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    specs = [el.proto.spec for el in at.get("plotly_chart")]
+    import json
+
+    assert len(specs) == 2 and json.loads(specs[0]) == json.loads(specs[1])
+    assert isinstance(charts.prebuilt({}), go.Figure)

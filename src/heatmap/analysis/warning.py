@@ -10,7 +10,9 @@ nowcast from a month's first days is :func:`heatmap.analysis.nowcast.nowcast`.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -372,29 +374,47 @@ def close_to_exit(
     rules = gov.rules
     status = statuses_in(gov, month)
     current = status.loc[status["status"].isin(SUPERVISED), "town_code"].tolist()
-    checks = checklist(gov, month).set_index("town_code")
+    # plain dicts and arrays from here on: pandas indexing per town and condition cost ~25 ms
+    checks = checklist(gov, month).set_index("town_code").to_dict("index")
     recent = panel[
         (panel["month"] <= month)
         & (panel["month"] > _shift(month, -window))
         & panel["town_code"].isin(current)
     ]
-    recent = recent.assign(gap=recent["score"] - recent["city_score"]).sort_values("month")
-    by_town = {str(code): rows for code, rows in recent.groupby("town_code", sort=False)}
-    empty = recent.iloc[:0]
-    names = panel.drop_duplicates("town_code").set_index("town_code")
-    spells = gov.ledger.set_index(["town_code", "spell"])["entry_month"]
+    recent = recent.assign(gap=recent["score"] - recent["city_score"]).sort_values(
+        ["town_code", "month"]
+    )
+    figures = ["volume", "gap", "score_rank", "rank"]
+    values = {c: recent[c].astype("float64").to_numpy() for c in figures}  # <NA> -> NaN
+    codes = recent["town_code"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])[: len(codes)]
+    ends = np.r_[starts[1:], len(codes)][: len(starts)]
+    by_town = {
+        str(codes[a]): {c: v[a:b] for c, v in values.items()}
+        for a, b in zip(starts, ends, strict=True)
+    }
+    empty = {c: np.empty(0) for c in figures}
+    named = panel[panel["town_code"].isin(current)].drop_duplicates("town_code")
+    names = {
+        code: {"town_name": town, "district_code": district, "district_name": district_name}
+        for code, town, district, district_name in zip(
+            named["town_code"], named["town_name"], named["district_code"],
+            named["district_name"], strict=True,
+        )
+    }  # fmt: skip
+    spells = gov.ledger.set_index(["town_code", "spell"])["entry_month"].to_dict()
     labels = {key: t(f"cond_{key}", lang) for key in CONDITIONS}
     rows = []
     for code in current:
-        check = checks.loc[code]
+        check, name = checks[code], names[code]
         series = by_town.get(code, empty)
         found = {key: _condition(key, check, series, rules, horizon) for key in labels}
         blocking, exit_month = _blocking(found, month)
         for key, (holds, value, target, slope, steps) in found.items():
             rows.append({
-                "month": month, "town_code": code, "town_name": names.at[code, "town_name"],
-                "district_code": names.at[code, "district_code"],
-                "district_name": names.at[code, "district_name"], "spell": int(check["spell"]),
+                "month": month, "town_code": code, "town_name": name["town_name"],
+                "district_code": name["district_code"],
+                "district_name": name["district_name"], "spell": int(check["spell"]),
                 "entry_month": spells.get((code, int(check["spell"]))), "condition": key,
                 "label": labels[key], "holds": holds, "value": value,
                 "target": target, "slope": slope,
@@ -415,9 +435,17 @@ _EXIT_COLUMNS = [
 
 
 def _condition(
-    key: str, check: pd.Series, series: pd.DataFrame, rules: ExitRules, horizon: int
+    key: str,
+    check: Mapping[Hashable, Any],
+    series: Mapping[str, np.ndarray],
+    rules: ExitRules,
+    horizon: int,
 ) -> tuple[bool, float, float, float, int | None]:
-    """(holds, value this month, threshold, slope per month, months until met at the trend)."""
+    """(holds, value this month, threshold, slope per month, months until met at the trend).
+
+    ``check`` is the town's checklist row, ``series`` its last months' volume, gap (score minus the
+    city's), score_rank and rank as float arrays (NaN where missing), oldest first.
+    """
     holds = bool(check[key])
     if key == "volume_down":
         values, target = series["volume"], (1 - rules.volume_drop) * float(check["entry_volume"])
@@ -427,9 +455,8 @@ def _condition(
         values, target = series["score_rank"], math.floor((1 - rules.low_share) * check["n_towns"])
     else:  # out_of_top: the volume rank must pass top_n, then stay there months_out months
         values, target = series["rank"], float(rules.top_n + 1)
-    array = values.astype("float64").to_numpy()  # score_rank is Int64: <NA> -> NaN
-    level, slope = _line(array)
-    value = float(array[-1]) if len(array) else math.nan
+    level, slope = _line(values)
+    value = float(values[-1]) if len(values) else math.nan
     if holds:
         return True, value, target, slope, 0
     steps = _steps_to(level, slope, target, key in _DOWN, horizon)

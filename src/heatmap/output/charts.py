@@ -1,7 +1,16 @@
-"""Chart builders (plotly): a town's 12-month trend and its top problems."""
+"""Chart builders (plotly): a town's trend and top problems, the 每月一题 small multiples, the
+预警 backtest, the supervision Gantt chart, the category treemap.
+
+Two builders also give their figure as a plain specification (``*_spec``: the dict ``go.Figure``
+would hold), for :func:`prebuilt`: plotly validates every property of a figure when it is made
+(~25–40 ms for the 每月一题 grid), and a page pays that on each run. A specification built once (or
+cached) goes to Streamlit as it is; ``tests/output/test_charts.py`` holds each specification equal
+to what ``go.Figure`` makes of it, so nothing skips a check the tests do not make.
+"""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pandas as pd
@@ -10,6 +19,40 @@ from plotly.subplots import make_subplots
 
 from heatmap.i18n import percent, signed_percent, t
 from heatmap.output.maps import FONT
+
+
+class _Prebuilt(go.Figure):
+    """A figure specification already checked (see the module docstring), in the type Streamlit's
+    ``st.plotly_chart`` takes as validated: it only calls ``to_dict`` on it."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:  # no plotly constructor: no re-validation
+        object.__setattr__(self, "_spec", spec)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._spec  # type: ignore[no-any-return]
+
+
+def prebuilt(spec: dict[str, Any]) -> go.Figure:
+    """``spec`` (a ``*_spec`` builder's or a cached ``go.Figure.to_dict()``) for ``st.plotly_chart``
+    without plotly building and validating the figure again. Only for ``st.plotly_chart``."""
+    return _Prebuilt(spec)
+
+
+@functools.cache
+def _template() -> dict[str, Any]:
+    """The default template, as ``go.Figure`` writes it into every figure's layout."""
+    return go.Figure().to_dict()["layout"]["template"]  # type: ignore[no-any-return]
+
+
+def _style_layout(title: str) -> dict[str, Any]:
+    """:func:`_style`'s layout entries, for a specification."""
+    return {
+        "title": {"text": title, "x": 0.01},
+        "font": {"family": FONT, "size": 13},
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+        "height": 340,
+        "legend": {"orientation": "h", "y": -0.2},
+    }
 
 
 def trend_figure(trend: pd.DataFrame, *, town: str, lang: str) -> go.Figure:
@@ -69,13 +112,7 @@ def backtest_figure(backtest: pd.DataFrame, *, lang: str) -> go.Figure:
 
 
 def _style(fig: go.Figure, title: str) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0.01},
-        font={"family": FONT, "size": 13},
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        height=340,
-        legend={"orientation": "h", "y": -0.2},
-    )
+    fig.update_layout(**_style_layout(title))
     return fig
 
 
@@ -131,13 +168,33 @@ def topic_grid_figure(
     english: dict[str, str] | None = None,
     cols: int = 5,
 ) -> go.Figure:
+    """:func:`topic_grid_spec` as a plotly figure."""
+    return go.Figure(
+        topic_grid_spec(
+            trend, table, month=month, measure_label=measure_label, lang=lang, english=english,
+            cols=cols,
+        )
+    )  # fmt: skip
+
+
+def topic_grid_spec(
+    trend: pd.DataFrame,
+    table: pd.DataFrame,
+    *,
+    month: str,
+    measure_label: str,
+    lang: str,
+    english: dict[str, str] | None = None,
+    cols: int = 5,
+) -> dict[str, Any]:
     """Small multiples: one panel per listed problem with its monthly volume; the last point (the
     month) is green when it fell month-on-month and red when it rose, and the panel title carries
     the 环比. Each panel has its own y scale (volumes differ tenfold between problems).
 
     The panels' axes and titles are laid out here as plain layout entries (what ``make_subplots``
     would write) and the figure is built in one go: plotly's per-call validation of 30 panels'
-    ``add_scatter`` and ``update_*`` cost ~250 ms, this ~20 ms."""
+    ``add_scatter`` and ``update_*`` cost ~250 ms, building the figure from this ~20 ms, and
+    this specification alone (for :func:`prebuilt`) a few."""
     problems = table["problem"].tolist()
     rows = max(1, -(-len(problems) // cols))
     mom = dict(zip(table["problem"], table["mom_change"], strict=True))
@@ -176,7 +233,7 @@ def topic_grid_figure(
         refs = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}", "showlegend": False}
         traces.append(
             {
-                "type": "scatter", "x": months, "y": volume, "mode": "lines",
+                "type": "scatter", "x": months, "y": volume.tolist(), "mode": "lines",
                 "line": {"color": "#6b6b6b", "width": 1.6},
                 "hovertemplate": "%{x}: %{y:,}<extra></extra>", **refs,
             }
@@ -191,10 +248,13 @@ def topic_grid_figure(
                     **refs,
                 }
             )  # fmt: skip
-    fig = go.Figure({"data": traces, "layout": layout})
-    fig = _style(fig, t("grid_title", lang, n=len(months), measure=measure_label))
-    fig.update_layout(height=150 + 170 * rows, margin={"l": 10, "r": 10, "t": 80, "b": 10})
-    return fig
+    layout.update(
+        _style_layout(t("grid_title", lang, n=len(months), measure=measure_label)),
+        height=150 + 170 * rows,
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        template=_template(),
+    )
+    return {"data": traces, "layout": layout}
 
 
 def _grid_domains(

@@ -23,13 +23,14 @@ characters as ``_x0001_`` and refuses surrogates; :func:`pptx_text` removes them
 from __future__ import annotations
 
 import html
-import io
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, overload
 
 import numpy as np
 import pandas as pd
+
+from heatmap.output import xlsx
 
 T = TypeVar("T")
 
@@ -61,7 +62,7 @@ _NUMBER = (
 )
 _NUMBER_RE = re.compile(_NUMBER)
 
-#: Characters openpyxl refuses in a cell (XML 1.0 forbids them): removed from XLSX text.
+#: Characters XML 1.0 forbids in a cell: removed from XLSX text.
 _XLSX_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 #: What python-pptx would write as ``_x0001_`` or refuse: C0/C1 controls except tab and line
 #: feed, DEL, lone surrogates, and the non-characters U+FFFE / U+FFFF.
@@ -150,13 +151,30 @@ def _is_text(column: pd.Series) -> bool:
 
 
 def _matches(column: pd.Series, pattern: str, *, full: bool) -> np.ndarray:
-    """Which cells are texts matching ``pattern`` (at the start, or whole when ``full``)."""
+    """Which cells are texts matching ``pattern`` (at the start, or whole when ``full``).
+
+    A page's table (up to :data:`_SMALL` cells) is checked cell by cell with Python's ``re``:
+    pandas' ``.str`` methods re-parse the pattern on every call (~1 ms a column, most of an
+    export's time); a longer column goes through pandas (Arrow's RE2 for string columns).
+    """
+    if len(column) <= _SMALL:
+        regex = re.compile(pattern)
+        test = regex.fullmatch if full else regex.search
+        return np.fromiter(
+            (isinstance(v, str) and test(v) is not None for v in column.tolist()),
+            dtype=bool,
+            count=len(column),
+        )
     try:
         text = column.str
     except AttributeError:  # an object column without a single text
         return np.zeros(len(column), dtype=bool)
     found = text.fullmatch(pattern, na=False) if full else text.contains(pattern, na=False)
     return found.to_numpy(dtype=bool, na_value=False)
+
+
+#: Up to this many cells a column is matched in Python (see :func:`_matches`).
+_SMALL = 20_000
 
 
 def csv_bytes(frame: pd.DataFrame, *, bom: bool = True) -> bytes:
@@ -183,9 +201,10 @@ def xlsx_bytes(
 ) -> bytes:
     """An XLSX workbook of one table (sheet ``sheet``) or one sheet per table, formulas neutralised.
 
-    openpyxl stores any text starting with ``=`` as a formula, so the cells are neutralised, after
-    the characters openpyxl refuses (C0 controls other than tab, line feed and carriage return)
-    are removed. Sheet names lose ``[ ] : * ? / \\``, are cut to Excel's 31 characters and made unique.
+    Written by :mod:`heatmap.output.xlsx` (text as text, never a formula); the cells are still
+    neutralised, as in CSV, so a copy pasted on elsewhere stays inert, after the characters XML
+    cannot hold (C0 controls other than tab, line feed and carriage return) are removed. Sheet
+    names lose ``[ ] : * ? / \\``, are cut to Excel's 31 characters and made unique.
 
     Parameters
     ----------
@@ -199,14 +218,13 @@ def xlsx_bytes(
     bytes
     """
     sheets = {sheet: tables} if isinstance(tables, pd.DataFrame) else dict(tables)
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, table in zip(_sheet_names(sheets), sheets.values(), strict=True):
-            # cleaned first: without its control character, '\x01=1+1' would be a formula again
-            neutralise_frame(_xlsx_clean(table.copy())).to_excel(
-                writer, sheet_name=name, index=False
-            )
-    return buffer.getvalue()
+    # cleaned first: without its control character, '\x01=1+1' would be a formula again
+    return xlsx.workbook(
+        {
+            name: neutralise_frame(_xlsx_clean(table.copy()))
+            for name, table in zip(_sheet_names(sheets), sheets.values(), strict=True)
+        }
+    )
 
 
 def _xlsx_clean(frame: pd.DataFrame) -> pd.DataFrame:
