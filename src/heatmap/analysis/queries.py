@@ -174,15 +174,26 @@ def town_measures(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     The rank is among all towns of the city (a district official sees where their towns stand among
     all), computed on the theme/problem filter; rows are then limited to the view and its scope.
     """
-    ref = towns(con)
-    now = sums(con, view, by=["town_code"], geography=False, scoped=False)
-    before = sums(con, view.previous(), by=["town_code"], geography=False, scoped=False)
-    frame = ref.merge(now, on="town_code", how="left")
-    frame[_COUNT_COLUMNS] = frame[_COUNT_COLUMNS].fillna(0).astype("int64")
-    frame["volume"] = frame[view.measure]
-    frame["previous_volume"] = (
-        frame["town_code"].map(before.set_index("town_code")["volume"]).fillna(0).astype("int64")
+    # one query: the view's window and the one before summed side by side, on the town table
+    previous = view.previous()
+    where, params = where_clause(
+        view, months=[*previous.months, *view.months], geography=False, scoped=False
     )
+    now = "month >= CAST(? AS DATE)"
+    counts = ", ".join(
+        f"coalesce(sum({c}) FILTER (WHERE {now}), 0)::BIGINT AS {c}" for c in COUNT_COLUMNS
+    )
+    frame = con.execute(
+        f"""WITH a AS (
+            SELECT town_code, {counts},
+                   coalesce(sum({view.measure}) FILTER (WHERE NOT {now}), 0)::BIGINT AS previous_volume
+            FROM agg_town_month {where} AND town_code IS NOT NULL GROUP BY town_code)
+        SELECT t.*, {", ".join(f"coalesce(a.{c}, 0) AS {c}" for c in COUNT_COLUMNS)},
+               coalesce(a.{view.measure}, 0) AS volume,
+               coalesce(a.previous_volume, 0) AS previous_volume
+        FROM towns t LEFT JOIN a USING (town_code) ORDER BY t.district_code, t.town_code""",
+        [*([f"{view.month_from}-01"] * (len(COUNT_COLUMNS) + 1)), *params],
+    ).df()
     frame["mom"] = change(frame["volume"], frame["previous_volume"])
     frame["rank"] = rank_by(frame["volume"])
     frame["previous_rank"] = rank_by(frame["previous_volume"])

@@ -173,9 +173,10 @@ def carriers(
     """
     if level not in ("town", "district"):
         raise FilterError(f"level 应为 town 或 district，收到 {level!r}")
-    frame = volumes(con, view, months=view.months, problems=problems, level=level)
     key = "town_code" if level == "town" else "district_code"
-    summed = frame.groupby(["problem", key], as_index=False).agg(volume=("volume", "sum"))
+    summed = queries.sums(
+        con, view, by=["problem", key], problems=problems, topic=False, positive=True
+    )[["problem", key, "volume"]]  # the view's months summed in the store
     top = top_carriers(summed, key, n=n)
     return top.merge(queries.names(con, level), on=key, how="left")
 
@@ -252,15 +253,14 @@ def month_table(city: pd.DataFrame, listed: pd.DataFrame, month: str) -> pd.Data
     month a year before; missing rows count as 0). ``mom_change`` is a fraction, NaN when the
     previous month had 0.
     """
-    per = city.pivot_table(index="problem", columns="month", values="volume", aggfunc="sum")
+    per = city.groupby(["month", "problem"])["volume"].sum().to_dict()
     out = listed[["theme", "problem"]].copy()
     for column, m in (
         ("volume", month),
         ("previous_volume", shift_month(month, -1)),
         ("year_ago_volume", shift_month(month, -12)),
     ):
-        values = per[m] if m in per.columns else pd.Series(dtype="float64")
-        out[column] = out["problem"].map(values).fillna(0).astype("int64")
+        out[column] = np.array([per.get((m, p), 0) for p in out["problem"]], dtype="int64")
     out["change"] = out["volume"] - out["previous_volume"]
     out["mom_change"] = change(out["volume"], out["previous_volume"])
     out["yoy_change"] = change(out["volume"], out["year_ago_volume"])
@@ -304,15 +304,20 @@ def summary_sentence(
 
 def trend_frame(city: pd.DataFrame, listed: pd.DataFrame, months: Sequence[str]) -> pd.DataFrame:
     """The listed problems × ``months`` (zero-filled): month, theme, problem, volume, mom_change."""
-    grid = pd.MultiIndex.from_product(
-        [listed["problem"], list(months)], names=["problem", "month"]
-    ).to_frame(index=False)
-    sums = city.groupby(["problem", "month"], as_index=False)["volume"].sum()
-    frame = grid.merge(sums, on=["problem", "month"], how="left")
-    frame["volume"] = frame["volume"].fillna(0).astype("int64")
-    frame["theme"] = frame["problem"].map(listed.set_index("problem")["theme"])
-    frame["mom_change"] = change(frame["volume"], frame.groupby("problem")["volume"].shift(1))
-    return frame[["month", "theme", "problem", "volume", "mom_change"]]
+    per = city.groupby(["problem", "month"])["volume"].sum().to_dict()
+    names, themes, k = listed["problem"].tolist(), listed["theme"].tolist(), len(months)
+    volume = np.array([per.get((p, m), 0) for p in names for m in months], dtype="int64")
+    before = np.r_[np.nan, volume[:-1]].astype("float64")[: len(volume)]
+    before[np.arange(len(volume)) % max(k, 1) == 0] = np.nan  # each problem's first month
+    return pd.DataFrame(
+        {
+            "month": list(months) * len(names),
+            "theme": np.repeat(themes, k).tolist(),
+            "problem": np.repeat(names, k).tolist(),
+            "volume": volume,
+            "mom_change": change(pd.Series(volume), pd.Series(before)),
+        }
+    )
 
 
 def top_carriers(frame: pd.DataFrame, key: str, *, n: int = 5) -> pd.DataFrame:
