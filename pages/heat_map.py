@@ -88,12 +88,15 @@ if town:
     row = measures.set_index("town_code").loc[town]
     left, right = st.columns(2)
     trend = views.town_trend(ctx.db, ctx.view, town)
-    left.plotly_chart(charts.trend_figure(trend, town=row["town_name"], lang=lang), width="stretch")
+    trend_chart = charts.trend_spec(trend, town=row["town_name"], lang=lang)
+    left.plotly_chart(charts.prebuilt(trend_chart), width="stretch")
     problems = views.town_problems(ctx.db, ctx.view, town)
     english = {p.name: p.name_en for p in ctx.taxonomy.problems}
     right.plotly_chart(
-        charts.problems_figure(
-            problems, town=row["town_name"], label=f.label(lang), lang=lang, english=english
+        charts.prebuilt(
+            charts.problems_spec(
+                problems, town=row["town_name"], label=f.label(lang), lang=lang, english=english
+            )
         ),
         width="stretch",
     )

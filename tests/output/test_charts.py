@@ -45,11 +45,25 @@ def test_grid_domains_match_make_subplots_spacing() -> None:
 
 
 def _json(figure: object) -> object:
+    """The figure as plotly.js receives it, with plotly's typed arrays (numpy data written as
+    base64 with a dtype) read back to plain lists: the same values either way."""
+    import base64
     import json
 
+    import numpy as np
     import plotly.io as pio
 
-    return json.loads(pio.to_json(figure, validate=False))
+    def plain(node: object) -> object:
+        if isinstance(node, dict):
+            if set(node) >= {"dtype", "bdata"}:
+                values = np.frombuffer(base64.b64decode(node["bdata"]), dtype=node["dtype"])
+                return [None if v != v else v for v in values.tolist()]
+            return {k: plain(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [plain(v) for v in node]
+        return node
+
+    return plain(json.loads(pio.to_json(figure, validate=False)))
 
 
 def test_grid_spec_is_what_plotly_makes_of_it() -> None:
@@ -93,3 +107,54 @@ def test_prebuilt_reaches_streamlit_as_the_validated_figure() -> None:
 
     assert len(specs) == 2 and json.loads(specs[0]) == json.loads(specs[1])
     assert isinstance(charts.prebuilt({}), go.Figure)
+
+
+def _old_trend_figure(trend: pd.DataFrame, *, town: str, lang: str) -> object:
+    # the builder as it was written with plotly's own calls, kept as the reference
+    from plotly.subplots import make_subplots
+
+    from heatmap.i18n import t
+
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_bar(x=trend["month"], y=trend["volume"], name=t("kpi_volume", lang), marker_color="#f03b20")
+    fig.add_scatter(
+        x=trend["month"], y=trend["rank"], name=t("rank_axis", lang), mode="lines+markers",
+        line={"color": "#253494"}, secondary_y=True,
+    )  # fmt: skip
+    fig.update_yaxes(title_text=t("kpi_volume", lang), secondary_y=False, rangemode="tozero")
+    fig.update_yaxes(title_text=t("rank_axis", lang), secondary_y=True, autorange="reversed")
+    fig.update_xaxes(type="category")
+    return charts._style(fig, t("trend_title", lang, town=town))
+
+
+def _old_problems_figure(problems: pd.DataFrame, *, town: str, label: str, lang: str, english: dict[str, str] | None) -> object:
+    import plotly.graph_objects as go
+
+    from heatmap.i18n import t
+
+    names = problems["problem"]
+    if lang == "en" and english:
+        names = names.map(lambda p: english.get(p, p))
+    fig = go.Figure(
+        go.Bar(
+            x=problems["volume"][::-1], y=names[::-1], orientation="h", marker_color="#fd8d3c",
+            text=[f"{s:.0%}" for s in problems["share"][::-1]], textposition="auto",
+        )
+    )  # fmt: skip
+    fig.update_xaxes(title_text=t("kpi_volume", lang))
+    return charts._style(fig, t("problems_title", lang, town=town, label=label))
+
+
+def test_town_chart_specs_equal_the_plotly_built_figures() -> None:
+    import plotly.graph_objects as go
+
+    trend = pd.DataFrame(
+        {"month": ["2021-01", "2021-02", "2021-03"], "volume": [120, 0, 95], "rank": [3.0, float("nan"), 7.0]}
+    )
+    problems = pd.DataFrame({"problem": ["噪音", "供暖"], "volume": [60, 30], "share": [0.5, 0.25]})
+    for lang in ("zh", "en"):
+        spec = charts.trend_spec(trend, town="崔各庄地区", lang=lang)
+        assert _json(go.Figure(spec)) == _json(spec) == _json(_old_trend_figure(trend, town="崔各庄地区", lang=lang))
+        spec = charts.problems_spec(problems, town="崔各庄地区", label="2021-03", lang=lang, english={"噪音": "Noise"})
+        old = _old_problems_figure(problems, town="崔各庄地区", label="2021-03", lang=lang, english={"噪音": "Noise"})
+        assert _json(go.Figure(spec)) == _json(spec) == _json(old)

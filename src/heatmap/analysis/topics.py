@@ -218,22 +218,22 @@ def _month_baselines(
     measure = view.measure
     return con.execute(
         f"""WITH v AS (
-            SELECT strftime(month, '%Y-%m') AS m, town_code, district_code, theme, problem,
+            SELECT month, town_code, district_code, theme, problem,
                    sum({measure}) AS volume
             FROM agg_town_month {where} AND town_code IS NOT NULL AND problem IS NOT NULL
                  AND district_code IS NOT NULL AND theme IS NOT NULL
             GROUP BY ALL HAVING sum({measure}) > 0),
         now AS (SELECT town_code, problem, district_code, theme, sum(volume)::BIGINT AS volume
-                FROM v WHERE m = ? GROUP BY ALL),
-        past AS (SELECT town_code, problem, sum(volume) AS volume FROM v WHERE m <> ?
-                 GROUP BY town_code, problem, m),
+                FROM v WHERE month = CAST(? AS DATE) GROUP BY ALL),
+        past AS (SELECT town_code, problem, sum(volume) AS volume
+                 FROM v WHERE month <> CAST(? AS DATE) GROUP BY town_code, problem, month),
         base AS (SELECT town_code, problem,
                         list_median(list_resize(list(volume), ?, 0)) AS baseline
                  FROM past GROUP BY ALL)
         SELECT n.town_code, n.district_code, n.theme, n.problem, n.volume,
                coalesce(b.baseline, 0)::DOUBLE AS baseline
         FROM now n LEFT JOIN base b USING (town_code, problem)""",
-        [*params, month, month, len(months) - 1],
+        [*params, f"{month}-01", f"{month}-01", len(months) - 1],
     ).df()
 
 

@@ -10,6 +10,7 @@ to what ``go.Figure`` makes of it, so nothing skips a check the tests do not mak
 
 from __future__ import annotations
 
+import copy
 import functools
 from typing import Any
 
@@ -56,19 +57,33 @@ def _style_layout(title: str) -> dict[str, Any]:
 
 
 def trend_figure(trend: pd.DataFrame, *, town: str, lang: str) -> go.Figure:
+    """:func:`trend_spec` as a plotly figure."""
+    return go.Figure(trend_spec(trend, town=town, lang=lang))
+
+
+def trend_spec(trend: pd.DataFrame, *, town: str, lang: str) -> dict[str, Any]:
     """Bars of monthly volume with the city rank as a line on a reversed second axis."""
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_bar(
-        x=trend["month"], y=trend["volume"], name=t("kpi_volume", lang), marker_color="#f03b20"
-    )
-    fig.add_scatter(
-        x=trend["month"], y=trend["rank"], name=t("rank_axis", lang), mode="lines+markers",
-        line={"color": "#253494"}, secondary_y=True,
-    )  # fmt: skip
-    fig.update_yaxes(title_text=t("kpi_volume", lang), secondary_y=False, rangemode="tozero")
-    fig.update_yaxes(title_text=t("rank_axis", lang), secondary_y=True, autorange="reversed")
-    fig.update_xaxes(type="category")
-    return _style(fig, t("trend_title", lang, town=town))
+    months = trend["month"].tolist()
+    layout = copy.deepcopy(_secondary_y_layout())
+    layout["xaxis"]["type"] = "category"
+    layout["yaxis"].update(title={"text": t("kpi_volume", lang)}, rangemode="tozero")
+    layout["yaxis2"].update(title={"text": t("rank_axis", lang)}, autorange="reversed")
+    layout.update(_style_layout(t("trend_title", lang, town=town)))
+    bar = {
+        "type": "bar", "x": months, "y": trend["volume"].tolist(), "name": t("kpi_volume", lang),
+        "marker": {"color": "#f03b20"},
+    }  # fmt: skip
+    line = {
+        "type": "scatter", "x": months, "y": trend["rank"].tolist(), "name": t("rank_axis", lang),
+        "mode": "lines+markers", "line": {"color": "#253494"}, "xaxis": "x", "yaxis": "y2",
+    }  # fmt: skip
+    return {"data": [bar, line], "layout": layout}
+
+
+@functools.cache
+def _secondary_y_layout() -> dict[str, Any]:
+    """The layout ``make_subplots`` writes for one plot with a secondary y axis (and the template)."""
+    return make_subplots(specs=[[{"secondary_y": True}]]).to_dict()["layout"]  # type: ignore[no-any-return]
 
 
 def problems_figure(
@@ -79,22 +94,33 @@ def problems_figure(
     lang: str,
     english: dict[str, str] | None = None,
 ) -> go.Figure:
+    """:func:`problems_spec` as a plotly figure."""
+    return go.Figure(problems_spec(problems, town=town, label=label, lang=lang, english=english))
+
+
+def problems_spec(
+    problems: pd.DataFrame,
+    *,
+    town: str,
+    label: str,
+    lang: str,
+    english: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Horizontal bars of a town's top problems, largest on top."""
-    names = problems["problem"]
+    names = problems["problem"].tolist()
     if lang == "en" and english:
-        names = names.map(lambda p: english.get(p, p))
-    fig = go.Figure(
-        go.Bar(
-            x=problems["volume"][::-1],
-            y=names[::-1],
-            orientation="h",
-            marker_color="#fd8d3c",
-            text=[f"{s:.0%}" for s in problems["share"][::-1]],
-            textposition="auto",
-        )  # fmt: skip
-    )
-    fig.update_xaxes(title_text=t("kpi_volume", lang))
-    return _style(fig, t("problems_title", lang, town=town, label=label))
+        names = [english.get(p, p) for p in names]
+    bar = {
+        "type": "bar", "x": problems["volume"].tolist()[::-1], "y": names[::-1],
+        "orientation": "h", "marker": {"color": "#fd8d3c"},
+        "text": [f"{s:.0%}" for s in problems["share"].tolist()[::-1]], "textposition": "auto",
+    }  # fmt: skip
+    layout = {
+        "xaxis": {"title": {"text": t("kpi_volume", lang)}},
+        **_style_layout(t("problems_title", lang, town=town, label=label)),
+        "template": _template(),
+    }
+    return {"data": [bar], "layout": layout}
 
 
 def backtest_figure(backtest: pd.DataFrame, *, lang: str) -> go.Figure:
