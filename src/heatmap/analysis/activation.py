@@ -42,8 +42,8 @@ from heatmap.intake import store
 from heatmap.paths import GEO_DIR
 
 __all__ = [
-    "Attribution", "activate", "attribution", "overlay", "overlay_report", "reassign",
-    "record_switch", "refusal", "save_overlay", "update_records",
+    "Attribution", "activate", "attribution", "combine", "overlay", "overlay_report", "plan_of",
+    "reassign", "record_switch", "refusal", "save_overlay", "tally", "town_names", "update_records",
 ]  # fmt: skip
 
 KEEP_SHARE = 0.5  # a previous town keeps its polygon when the new set covers less than half of it
@@ -127,15 +127,22 @@ def activate(
     valid_from = None if reattribute_history else target.meta.get("valid_from")
     before_top = _latest_top_ten(con)
     before_ledger = _ledger(con) if reattribute_history else None
+    names = town_names(con, towns)  # the towns as the store knows them now, and the new ones
     con.execute("BEGIN TRANSACTION")
     try:
-        rows = _records(con, valid_from)
-        new_rows, moved = reassign(rows.copy(), att)
-        plan = _plan(rows, new_rows, towns, con)
+        store.replace_towns(con, _with_retired(con, towns, valid_from))
+        # one month at a time: a history of 72 M records at once would need ~32 GB
+        tallies = []
+        for month in _months(con, valid_from):
+            rows = _records(con, month)
+            new_rows, moved = reassign(rows.copy(), att)
+            tallies.append(tally(rows, new_rows, moved))
+            _write_reassigned(con, new_rows, month)
+            del rows, new_rows
+        total = combine(tallies)
+        plan = plan_of(total, names)
         if plan["records_losing_town"] and not force and not dry_run:
             raise refusal(target.name, plan)
-        store.replace_towns(con, _with_retired(con, towns, valid_from))
-        _write_reassigned(con, new_rows)
         store.refresh_aggregates(con)
         record_switch(con, att, reattribute_history=reattribute_history)
         plan["top_ten_after"] = _latest_top_ten(con)
@@ -153,11 +160,79 @@ def activate(
         boundary_set=target.name, previous=att.previous_name, towns=len(towns),
         applied=not dry_run, valid_from=target.meta.get("valid_from"),
         reattribute_history=reattribute_history, overlay=overlay_report(att),
-        top_ten_before=before_top,
-        records_by_point=int((new_rows["assign_method"] == "point").sum()),
-        records_to_successor=moved, lineage_links=len(att.links),
+        top_ten_before=before_top, records_by_point=total["by_point"],
+        records_to_successor=total["to_successor"], lineage_links=len(att.links),
     )  # fmt: skip
     return plan
+
+
+def tally(before: pd.DataFrame, after: pd.DataFrame, moved: int) -> dict[str, Any]:
+    """What changed in one part of the records (a month), in the terms of the plan: records,
+    by_point, to_successor, gaining, and the (before, after, records) town pairs and
+    (town_code, records) losses. :func:`combine` adds parts up."""
+    old, new = before["town_code"].astype("object"), after["town_code"].astype("object")
+    changed = old.notna() & new.notna() & (old != new)
+    lost = old.notna() & new.isna()
+    pairs = (
+        pd.DataFrame({"before": old[changed], "after": new[changed]})
+        .groupby(["before", "after"], as_index=False)
+        .size()
+    )
+    return {
+        "records": len(before),
+        "by_point": int((after["assign_method"] == "point").sum()),
+        "to_successor": moved,
+        "gaining": int((old.isna() & new.notna()).sum()),
+        "pairs": list(pairs.itertuples(index=False, name=None)),
+        "losing": [(str(c), int(n)) for c, n in old[lost].value_counts().items()],
+    }
+
+
+def combine(tallies: list[dict[str, Any]]) -> dict[str, Any]:
+    """The tallies of every part summed: counts, and town pairs and losses counted per town."""
+    pairs = [p for t in tallies for p in t["pairs"]]
+    losing = [p for t in tallies for p in t["losing"]]
+    return {
+        "files": len(tallies),
+        "records": sum(t["records"] for t in tallies),
+        "by_point": sum(t["by_point"] for t in tallies),
+        "to_successor": sum(t["to_successor"] for t in tallies),
+        "gaining": sum(t["gaining"] for t in tallies),
+        "pairs": _summed(pd.DataFrame(pairs, columns=["before", "after", "records"]),
+                         ["before", "after"]),
+        "losing": _summed(pd.DataFrame(losing, columns=["town_code", "records"]), ["town_code"]),
+    }  # fmt: skip
+
+
+def _summed(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Records summed per key, most first (ties by key)."""
+    summed = frame.groupby(keys, as_index=False).agg(records=("records", "sum"))
+    order = [False, *[True] * len(keys)]
+    return summed.sort_values(["records", *keys], ascending=order, ignore_index=True)
+
+
+def town_names(con: duckdb.DuckDBPyConnection, towns: pd.DataFrame) -> dict[str, str]:
+    """Town code -> name: the store's towns before the switch, then the new set's."""
+    names = dict(con.execute("SELECT town_code, town_name FROM towns").fetchall())
+    names.update(zip(towns["town_code"], towns["town_name"], strict=True))
+    return names
+
+
+def plan_of(total: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """The plan's counts from :func:`combine`'s total (the first 50 pairs and losses, named)."""
+    pairs: pd.DataFrame = total["pairs"].copy()
+    pairs["before_name"] = pairs["before"].map(names)
+    pairs["after_name"] = pairs["after"].map(names)
+    losing: pd.DataFrame = total["losing"].copy()
+    losing["town_name"] = losing["town_code"].map(names)
+    return {
+        "records_considered": total["records"],
+        "records_changing_town": int(pairs["records"].sum()),
+        "changes": pairs.head(50).to_dict("records"),
+        "records_losing_town": int(losing["records"].sum()),
+        "losing_by_town": losing.head(50).to_dict("records"),
+        "records_gaining_town": total["gaining"],
+    }
 
 
 @dataclass(frozen=True)
@@ -280,12 +355,22 @@ def _save_overlay(target: BoundarySet, geo_dir: Path) -> None:
     _write_json(target.meta, out / META_FILE)
 
 
-def _records(con: duckdb.DuckDBPyConnection, valid_from: str | None) -> pd.DataFrame:
-    sql = """SELECT record_id, strftime(month, '%Y-%m') AS month, town_code, assign_method,
-             lon, lat, district_raw FROM records"""
+def _months(con: duckdb.DuckDBPyConnection, valid_from: str | None) -> list[Any]:
+    """The months of the records to attribute again (from ``valid_from`` on, or all)."""
+    sql = "SELECT DISTINCT month FROM records"
+    params: list[Any] = []
     if valid_from:
-        return con.execute(sql + " WHERE month >= CAST(? AS DATE)", [f"{valid_from}-01"]).df()
-    return con.execute(sql).df()
+        sql += " WHERE month >= CAST(? AS DATE)"
+        params.append(f"{valid_from}-01")
+    return [r[0] for r in con.execute(sql + " ORDER BY month NULLS LAST", params).fetchall()]
+
+
+def _records(con: duckdb.DuckDBPyConnection, month: Any) -> pd.DataFrame:
+    return con.execute(
+        """SELECT record_id, strftime(month, '%Y-%m') AS month, town_code, assign_method,
+           lon, lat, district_raw FROM records WHERE month IS NOT DISTINCT FROM ?""",
+        [month],
+    ).df()
 
 
 def _reassign(
@@ -318,62 +403,40 @@ def _reassign(
     return rows, int(handed.sum())
 
 
-def _plan(
-    before: pd.DataFrame, after: pd.DataFrame, towns: pd.DataFrame, con: duckdb.DuckDBPyConnection
-) -> dict[str, Any]:
-    names = dict(con.execute("SELECT town_code, town_name FROM towns").fetchall())
-    names.update(zip(towns["town_code"], towns["town_name"], strict=True))
-    old, new = before["town_code"].astype("object"), after["town_code"].astype("object")
-    changed = old.notna() & new.notna() & (old != new)
-    lost = old.notna() & new.isna()
-    pairs = (
-        pd.DataFrame({"before": old[changed], "after": new[changed]})
-        .value_counts()
-        .rename("records")
-        .reset_index()
-    )
-    pairs["before_name"] = pairs["before"].map(names)
-    pairs["after_name"] = pairs["after"].map(names)
-    losing = old[lost].value_counts().rename("records").reset_index()
-    losing.columns = ["town_code", "records"]
-    losing["town_name"] = losing["town_code"].map(names)
-    return {
-        "records_considered": len(before),
-        "records_changing_town": int(changed.sum()),
-        "changes": pairs.head(50).to_dict("records"),
-        "records_losing_town": int(lost.sum()),
-        "losing_by_town": losing.head(50).to_dict("records"),
-        "records_gaining_town": int((old.isna() & new.notna()).sum()),
-    }
-
-
 def _losing_text(plan: dict[str, Any]) -> str:
     parts = [f"{r['town_name'] or r['town_code']} {r['records']:,} 条" for r in plan["losing_by_town"][:5]]
     return "、".join(parts)
 
 
-def _write_reassigned(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> None:
+def _write_reassigned(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, month: Any) -> None:
     con.register("_reassigned", rows[["record_id", "town_code", "assign_method", "point_town_code"]])
     try:
-        update_records(con, "_reassigned")
+        update_records(con, "_reassigned", month=month)
     finally:
         con.unregister("_reassigned")
 
 
-def update_records(con: duckdb.DuckDBPyConnection, source: str) -> None:
+_UNSET = object()
+
+
+def update_records(con: duckdb.DuckDBPyConnection, source: str, *, month: Any = _UNSET) -> None:
     """Set each record's town, method and flag from the view or table named ``source``.
 
     ``source`` holds record_id, town_code, assign_method, point_town_code; the town's name
-    and district come from the ``towns`` table (NULL for a record without a town).
+    and district come from the ``towns`` table (NULL for a record without a town). With
+    ``month`` (a date, or None for records without one) only that month's records are looked
+    at: the store's month-ordered row groups spare the others.
     """
     if not source.isidentifier():
         raise ValueError(f"source must be a table or view name, got {source!r}")
+    in_month = "" if month is _UNSET else " AND records.month IS NOT DISTINCT FROM ?"
     con.execute(
         f"""UPDATE records SET town_code = r.town_code, assign_method = r.assign_method,
         point_town_code = r.point_town_code, town_name = t.town_name,
         district_code = t.district_code, district_name = t.district_name
         FROM {source} r LEFT JOIN towns t USING (town_code)
-        WHERE records.record_id = r.record_id"""
+        WHERE records.record_id = r.record_id{in_month}""",
+        [] if month is _UNSET else [month],
     )
 
 

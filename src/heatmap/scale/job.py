@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from heatmap.analysis.activation import Attribution, reassign
+from heatmap.analysis.activation import Attribution, combine, reassign, tally
 from heatmap.errors import ScaleError
 from heatmap.intake import store
 from heatmap.scale.parquet import month_files, month_of
@@ -124,23 +124,7 @@ def attribute_file(path: str, att: Attribution, out_dir: str) -> dict[str, Any]:
         _write_outputs(con, Path(out_dir), month, Path(path).stem)
     finally:
         con.close()
-    return _tally(before, after, moved)
-
-
-def combine(tallies: list[dict[str, Any]]) -> dict[str, Any]:
-    """The tallies of every file summed: counts, and town pairs and losses counted per town."""
-    pairs = [p for t in tallies for p in t["pairs"]]
-    losing = [p for t in tallies for p in t["losing"]]
-    return {
-        "files": len(tallies),
-        "records": sum(t["records"] for t in tallies),
-        "by_point": sum(t["by_point"] for t in tallies),
-        "to_successor": sum(t["to_successor"] for t in tallies),
-        "gaining": sum(t["gaining"] for t in tallies),
-        "pairs": _summed(pd.DataFrame(pairs, columns=["before", "after", "records"]),
-                         ["before", "after"]),
-        "losing": _summed(pd.DataFrame(losing, columns=["town_code", "records"]), ["town_code"]),
-    }  # fmt: skip
+    return tally(before, after, moved)
 
 
 def _attributed_records(
@@ -179,28 +163,3 @@ def _write_outputs(con: duckdb.DuckDBPyConnection, out: Path, month: str, stem: 
         con.execute(f"COPY ({query}) TO '{literal}' (FORMAT parquet, COMPRESSION zstd)")
 
 
-def _tally(before: pd.DataFrame, after: pd.DataFrame, moved: int) -> dict[str, Any]:
-    """What changed in one file, in the terms of the single-machine plan."""
-    old, new = before["town_code"].astype("object"), after["town_code"].astype("object")
-    changed = old.notna() & new.notna() & (old != new)
-    lost = old.notna() & new.isna()
-    pairs = (
-        pd.DataFrame({"before": old[changed], "after": new[changed]})
-        .groupby(["before", "after"], as_index=False)
-        .size()
-    )
-    return {
-        "records": len(before),
-        "by_point": int((after["assign_method"] == "point").sum()),
-        "to_successor": moved,
-        "gaining": int((old.isna() & new.notna()).sum()),
-        "pairs": list(pairs.itertuples(index=False, name=None)),
-        "losing": [(str(c), int(n)) for c, n in old[lost].value_counts().items()],
-    }
-
-
-def _summed(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Records summed per key, most first (ties by key)."""
-    summed = frame.groupby(keys, as_index=False).agg(records=("records", "sum"))
-    order = [False, *[True] * len(keys)]
-    return summed.sort_values(["records", *keys], ascending=order, ignore_index=True)

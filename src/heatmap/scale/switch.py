@@ -14,15 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from heatmap.analysis.activation import (
     Attribution,
     attribution,
     overlay_report,
+    plan_of,
     record_switch,
     refusal,
     save_overlay,
+    town_names,
     update_records,
 )
 from heatmap.errors import ScaleError
@@ -87,7 +88,7 @@ def scale_out(
         else:
             with client_for(workers=workers, scheduler=scheduler, processes=processes) as own:
                 tally = reattribute(work / EXPORT_DIR, att, own, out_dir=work / RESULT_DIR)
-    plan = _plan(tally, att, con)
+    plan = plan_of(tally, town_names(con, att.towns))
     if plan["records_losing_town"] and not force:
         raise refusal(att.target.name, plan)
     with _timed(seconds, "load_back"):
@@ -165,25 +166,6 @@ def _files(folder: Path) -> list[str]:
             f"{folder}; run heatmap.scale.job.reattribute first"
         )
     return found
-
-
-def _plan(tally: dict[str, Any], att: Attribution, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """The single-machine plan's counts from the job's tally (names as the store knows them)."""
-    names = dict(con.execute("SELECT town_code, town_name FROM towns").fetchall())
-    names.update(zip(att.towns["town_code"], att.towns["town_name"], strict=True))
-    pairs: pd.DataFrame = tally["pairs"].copy()
-    pairs["before_name"] = pairs["before"].map(names)
-    pairs["after_name"] = pairs["after"].map(names)
-    losing: pd.DataFrame = tally["losing"].copy()
-    losing["town_name"] = losing["town_code"].map(names)
-    return {
-        "records_considered": tally["records"],
-        "records_changing_town": int(pairs["records"].sum()),
-        "changes": pairs.head(50).to_dict("records"),
-        "records_losing_town": int(losing["records"].sum()),
-        "losing_by_town": losing.head(50).to_dict("records"),
-        "records_gaining_town": tally["gaining"],
-    }
 
 
 @contextmanager
