@@ -30,9 +30,11 @@ from heatmap.intake import store
 from heatmap_bench.common import BOUNDARY_SET, DISTRICT, max_rss_bytes, peak_rss, stderr_log
 
 CHANGED_SET = "bench_split_haidian"
-#: Peak memory of the single-machine activation per record re-attributed (measured: 3.1 GB at
-#: 6 M records, 11.0 GB at 24 M); beyond ~80 % of the machine's memory only Dask runs.
-SINGLE_BYTES_PER_RECORD = 480
+#: Peak memory of the single-machine activation per record re-attributed, now that it works one
+#: month at a time (measured: 11.6 GB at 72 M, most of it DuckDB's transaction; it was 480 bytes
+#: a record when the whole history was read at once); beyond ~80 % of the machine's memory only
+#: Dask runs.
+SINGLE_BYTES_PER_RECORD = 170
 _COMPARED = ("record_id", "town_code", "assign_method", "point_town_code", "town_name",
              "district_code", "district_name")  # fmt: skip
 _TABLES = ("agg_town_month", "agg_cell_month", "agg_town_day")
