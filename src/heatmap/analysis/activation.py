@@ -106,8 +106,10 @@ def activate(
     Records from the set's ``valid_from`` month on (all months with ``reattribute_history``)
     are attributed again: records placed by their point follow the new polygons; records placed
     by code, name or address keep their town while it exists, else go to its largest successor
-    by area (the lineage, kept in the ``lineage`` table). Aggregates are rebuilt. Everything
-    runs in one transaction, rolled back for a dry run or when the activation is refused.
+    by area (the lineage, kept in the ``lineage`` table). Aggregates are rebuilt. Records are
+    read, attributed and written one month at a time, so memory follows a month, not the
+    history. Everything runs in one transaction, rolled back for a dry run or when the
+    activation is refused.
 
     Returns
     -------
