@@ -16,7 +16,8 @@ store = auth.store_of_session()
 st.header(t("page_audit", lang))
 st.caption(t("audit_intro", lang))
 
-today = dt.date.today()
+tz = dt.timezone(dt.timedelta(hours=8))  # the days of the log are Beijing days
+today = dt.datetime.now(tz).date()  # not the server's date: a UTC server is a day behind from 16:00
 left, mid, right = st.columns([2, 2, 1])
 picked = left.date_input(
     t("audit_dates", lang), value=(today - dt.timedelta(days=30), today), key="audit_dates"
@@ -28,7 +29,6 @@ actions = mid.multiselect(
     placeholder=t("all", lang),
 )  # fmt: skip
 user = right.text_input(t("audit_user", lang), key="audit_user", max_chars=64).strip() or None
-tz = dt.timezone(dt.timedelta(hours=8))
 since = dt.datetime.combine(start, dt.time(), tz).timestamp()
 until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz).timestamp()
 events = audit.read(store, since=since, until=until, actions=tuple(actions), user=user)

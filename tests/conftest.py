@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,6 +152,21 @@ def demo_con(demo_store_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 # --------------------------------------------------------------------------- pages (AppTest)
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module() -> Iterator[None]:
+    """Put pytest's ``__main__`` back after each test.
+
+    A script AppTest runs becomes ``sys.modules["__main__"]`` and stays so; a process started
+    later with multiprocessing's spawn (Dask's workers, the workbench's concurrency test) runs
+    the main module's file again first, so it ran that page, or a deleted temporary script,
+    and failed to start.
+    """
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
+
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -47,10 +47,15 @@ def test_map_canvas_and_chinese_title_offline(server: str, tmp_path: Path) -> No
         page.on("request", lambda r: outside.append(r.url) if _leaves_localhost(r.url) else None)
         page.goto(f"{server}/?from=2020-09&to=2020-09", wait_until="domcontentloaded")
         page.get_by_text("2020-09 北京市各街乡镇接诉量").wait_for(timeout=60_000)
-        canvas = page.locator("canvas").first
-        canvas.wait_for(timeout=60_000)
-        box = canvas.bounding_box()
-        assert box is not None and box["width"] > 400 and box["height"] > 300
+        page.locator("canvas").first.wait_for(timeout=60_000)
+        # a canvas is 300 × 150 until deck.gl sizes it to its container: wait for the map's
+        sized = "[...document.querySelectorAll('canvas')].some(c => c.clientWidth > 400 && c.clientHeight > 300)"
+        page.wait_for_function(sized, timeout=60_000)
+        box = max(
+            (c.bounding_box() or {"width": 0, "height": 0} for c in page.locator("canvas").all()),
+            key=lambda b: b["width"],
+        )
+        assert box["width"] > 400 and box["height"] > 300
         assert page.get_by_text("示意边界（非官方）").first.is_visible()
         page.wait_for_timeout(2000)
         page.screenshot(path=str(tmp_path / "heatmap.png"))

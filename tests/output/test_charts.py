@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from heatmap.output import charts
@@ -19,8 +20,10 @@ def _table() -> pd.DataFrame:
 
 
 def test_one_panel_per_problem_with_its_series_and_the_month_marked() -> None:
-    fig = charts.topic_grid_figure(
-        _trend(), _table(), month="2021-02", measure_label="派单量", lang="zh", cols=2
+    fig = go.Figure(
+        charts.topic_grid_spec(
+            _trend(), _table(), month="2021-02", measure_label="派单量", lang="zh", cols=2
+        )
     )
     lines = [tr for tr in fig.data if tr.mode == "lines"]
     marks = [tr for tr in fig.data if tr.mode == "markers"]
@@ -86,6 +89,7 @@ def test_prebuilt_reaches_streamlit_as_the_validated_figure() -> None:
 
     def page() -> None:
         import pandas as pd
+        import plotly.graph_objects as go
         import streamlit as st
 
         from heatmap.output import charts
@@ -96,9 +100,7 @@ def test_prebuilt_reaches_streamlit_as_the_validated_figure() -> None:
         table = pd.DataFrame({"problem": ["噪音"], "mom_change": [-0.5]})
         spec = charts.topic_grid_spec(trend, table, month="2021-02", measure_label="量", lang="zh")
         st.plotly_chart(charts.prebuilt(spec))
-        st.plotly_chart(
-            charts.topic_grid_figure(trend, table, month="2021-02", measure_label="量", lang="zh")
-        )
+        st.plotly_chart(go.Figure(spec))
 
     at = AppTest.from_function(page).run()
     assert not at.exception

@@ -1,8 +1,8 @@
 """Chart builders (plotly): a town's trend and top problems, the 每月一题 small multiples, the
 预警 backtest, the supervision Gantt chart, the category treemap.
 
-Two builders also give their figure as a plain specification (``*_spec``: the dict ``go.Figure``
-would hold), for :func:`prebuilt`: plotly validates every property of a figure when it is made
+The figures a page rebuilds on every run are built as plain specifications (``*_spec``: the dict
+``go.Figure`` would hold) and handed over with :func:`prebuilt`: plotly validates every property of a figure when it is made
 (~25–40 ms for the 每月一题 grid), and a page pays that on each run. A specification built once (or
 cached) goes to Streamlit as it is; ``tests/output/test_charts.py`` holds each specification equal
 to what ``go.Figure`` makes of it, so nothing skips a check the tests do not make.
@@ -56,11 +56,6 @@ def _style_layout(title: str) -> dict[str, Any]:
     }
 
 
-def trend_figure(trend: pd.DataFrame, *, town: str, lang: str) -> go.Figure:
-    """:func:`trend_spec` as a plotly figure."""
-    return go.Figure(trend_spec(trend, town=town, lang=lang))
-
-
 def trend_spec(trend: pd.DataFrame, *, town: str, lang: str) -> dict[str, Any]:
     """Bars of monthly volume with the city rank as a line on a reversed second axis."""
     months = trend["month"].tolist()
@@ -84,18 +79,6 @@ def trend_spec(trend: pd.DataFrame, *, town: str, lang: str) -> dict[str, Any]:
 def _secondary_y_layout() -> dict[str, Any]:
     """The layout ``make_subplots`` writes for one plot with a secondary y axis (and the template)."""
     return make_subplots(specs=[[{"secondary_y": True}]]).to_dict()["layout"]  # type: ignore[no-any-return]
-
-
-def problems_figure(
-    problems: pd.DataFrame,
-    *,
-    town: str,
-    label: str,
-    lang: str,
-    english: dict[str, str] | None = None,
-) -> go.Figure:
-    """:func:`problems_spec` as a plotly figure."""
-    return go.Figure(problems_spec(problems, town=town, label=label, lang=lang, english=english))
 
 
 def problems_spec(
@@ -182,25 +165,6 @@ def _change_color(value: float | None) -> str:
     if value is None or pd.isna(value) or value == 0:
         return FLAT_COLOR
     return FELL_COLOR if value < 0 else ROSE_COLOR
-
-
-def topic_grid_figure(
-    trend: pd.DataFrame,
-    table: pd.DataFrame,
-    *,
-    month: str,
-    measure_label: str,
-    lang: str,
-    english: dict[str, str] | None = None,
-    cols: int = 5,
-) -> go.Figure:
-    """:func:`topic_grid_spec` as a plotly figure."""
-    return go.Figure(
-        topic_grid_spec(
-            trend, table, month=month, measure_label=measure_label, lang=lang, english=english,
-            cols=cols,
-        )
-    )  # fmt: skip
 
 
 def topic_grid_spec(
