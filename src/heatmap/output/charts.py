@@ -116,8 +116,11 @@ def backtest_figure(backtest: pd.DataFrame, *, lang: str) -> go.Figure:
             name=t(f"warn_method_{method}", lang), line={"color": colours.get(str(method))},
         )  # fmt: skip
     fig.update_yaxes(title_text=t("warn_col_recall", lang), tickformat=".0%", range=[0, 1.05])
-    fig.update_xaxes(type="category")
-    return _style(fig, t("warn_backtest_chart", lang))
+    fig.update_xaxes(type="category", tickangle=-45, nticks=12)  # 20+ months: every other one
+    fig = _style(fig, t("warn_backtest_chart", lang))
+    # the month labels take room below the axis: the legend goes under them, not over them
+    fig.update_layout(height=380, legend={"orientation": "h", "y": -0.35})
+    return fig
 
 
 def _style(fig: go.Figure, title: str) -> go.Figure:
