@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import duckdb
 import pytest
@@ -63,15 +64,14 @@ def test_district_account_cannot_reach_another_district(signed_server, tmp_path:
         page.get_by_label("密码").fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
         page.get_by_text("无权查看链接中的区或街乡镇").wait_for(timeout=60_000)
-        page.wait_for_timeout(1500)
-        first = page.inner_text("body")  # the map page, where the link landed
-        page.get_by_role("link", name="考核排名").click()
-        # until the ranking run ends, the map page's own 下载 CSV can still be on screen beside it:
-        # take the ranking's button by its key, then wait for the map page's to go
+        # the link's page (考核排名), not the default map page, after signing in; its own district's
+        # ranking, its filters from the link checked (the other district's refused)
         ranking_csv = page.locator(".st-key-csv_ranking_town_2021-12").get_by_text("下载 CSV")
         ranking_csv.wait_for(timeout=60_000)
+        assert urlparse(page.url).path.endswith("/ranking"), page.url
         wait_for_one(page, "下载 CSV")
         page.wait_for_timeout(1500)
+        first = page.inner_text("body")
         page.screenshot(path=str(tmp_path / "district_refused.png"), full_page=True)
         body = first + page.inner_text("body")
         with page.expect_download() as info:
@@ -91,3 +91,26 @@ def test_district_account_cannot_reach_another_district(signed_server, tmp_path:
     events = audit.read(db)
     assert {"sign_in", "scope_refused", "export"} <= set(events["action"])
     assert (events.loc[events["action"] == "export", "user"] == "chaoyang").all()
+
+
+def test_a_shared_link_opens_its_page_after_sign_in(signed_server) -> None:
+    """Not the very first visitor of the server (that one runs the page before the router): the
+    link's page and filters, not the default map page, once the form is submitted."""
+    from playwright.sync_api import sync_playwright
+
+    url, _, _ = signed_server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        earlier = browser.new_page()  # someone else opened the app before
+        earlier.goto(url, wait_until="domcontentloaded")
+        earlier.get_by_label("账号").wait_for(timeout=60_000)
+        earlier.close()
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/governance?from=2021-11&to=2021-11", wait_until="domcontentloaded")
+        page.get_by_label("账号").fill("chaoyang")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("2021-11 治理类街乡镇").first.wait_for(timeout=60_000)
+        assert urlparse(page.url).path.endswith("/governance"), page.url
+        assert "from=2021-11" in page.url
+        browser.close()

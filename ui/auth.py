@@ -10,6 +10,7 @@ query applies, and :func:`require` refuses an action the role does not hold.
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from heatmap.errors import AccessError, HeatmapError
 from heatmap.i18n import t
 
 KEY = "auth_session"
+NEXT_PAGE = "auth_next_page"  # the page a link asked for before the sign-in screen took over
 SCOPE_KEY = "auth_scope_label"  # the scope of this session's view, set by the shared frame
 DEMO = Principal("demo", "admin", source="demo")
 
@@ -58,10 +60,31 @@ def gate(lang: str, *, router: bool = False) -> Principal:
         return session.principal
     if mode == "off":
         return DEMO
+    if router and NEXT_PAGE not in st.session_state:
+        st.session_state[NEXT_PAGE] = _requested_page()
     _sign_in_form(store, settings, lang)
     if router:
         _no_page_list()
     st.stop()
+
+
+def _requested_page() -> str | None:
+    """The page part of the URL the visitor opened (``ranking`` for ``…/ranking?d=110105``)."""
+    from urllib.parse import urlparse
+
+    url = st.context.url or ""
+    name = urlparse(url).path.rstrip("/").rsplit("/", 1)[-1]
+    return name if re.fullmatch(r"[a-z_]{1,40}", name) else None
+
+
+def page_after_sign_in(pages: list[Any], current: Any) -> Any | None:
+    """The page a shared link asked for, once, right after signing in: among ``pages`` (the
+    signed-in role's list; a page the role may not open is not offered) and not ``current``."""
+    wanted = st.session_state.pop(NEXT_PAGE, None)
+    if KEY not in st.session_state or not wanted:
+        return None
+    target = next((p for p in pages if p.url_path == wanted), None)
+    return None if target is None or target.url_path == current.url_path else target
 
 
 def _router_mode(*, rerun: bool) -> None:
