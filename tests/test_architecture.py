@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "heatmap"
-BASE = {"errors", "paths", "i18n", "settings", "taxonomy", "filters", "measures"}
+BASE = {"errors", "paths", "i18n", "settings", "taxonomy", "filters", "measures", "formulas"}
 LAYER_OF_PACKAGE = {"geo": 1, "intake": 2, "access": 2, "supervision": 2, "analysis": 3, "scale": 3, "output": 4}  # fmt: skip
 ENTRY = {"cli", "__main__", "__init__"}
 

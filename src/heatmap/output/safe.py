@@ -30,37 +30,15 @@ from typing import Any, TypeVar, overload
 import numpy as np
 import pandas as pd
 
+from heatmap.formulas import FORMULA as _FORMULA
+from heatmap.formulas import NUMBER as _NUMBER
+from heatmap.formulas import is_formula
 from heatmap.output import xlsx
 
 T = TypeVar("T")
 
-#: Characters that start a formula in Excel, WPS, LibreOffice or Google Sheets, and their
-#: full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20): dangerous after leading whitespace too.
-FORMULA_STARTS = "=+-@\uff1d\uff0b\uff0d\uff20"
-#: Characters dangerous as the very first character of a cell (OWASP, ASVS 1.2.10).
-FORMULA_CONTROLS = "\t\r\x00"
-#: What may stand before a formula character and still let it count: whitespace (ASCII,
-#: no-break, ideographic), the byte-order mark, and control characters (an importer may drop them).
-LEADING = " \u00a0\u3000\ufeff" + "".join(map(chr, range(0x20))) + "\x7f"
 _QUOTE = "'"
 
-
-def _chars(chars: str) -> str:
-    """A character class read the same by Python's ``re`` (object columns) and Arrow's RE2
-    (string columns): ASCII as ``\\xHH`` (a ``-`` stays literal), the rest as itself."""
-    return "[" + "".join(f"\\x{ord(c):02x}" if ord(c) < 128 else c for c in chars) + "]"
-
-
-_FORMULA = f"^(?:{_chars(FORMULA_CONTROLS)}|{_chars(LEADING)}*{_chars(FORMULA_STARTS)})"
-_FORMULA_RE = re.compile(_FORMULA)
-#: A whole number as a text (matched whole): spaces, a sign, digits with optional thousands
-#: commas, decimals, an exponent, a per cent sign. ASCII digits only, as in RE2.
-_SIGNS = "+-\uff0b\uff0d"
-_NUMBER = (
-    f" *{_chars(_SIGNS)}?"
-    r"(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+\-]?[0-9]+)?%? *"
-)
-_NUMBER_RE = re.compile(_NUMBER)
 
 #: Characters XML 1.0 forbids in a cell: removed from XLSX text.
 _XLSX_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
@@ -72,11 +50,6 @@ _MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 _WORD_JOINER = "\u2060"
 _LINK_START = re.compile(r"[:@]|(?<![0-9A-Za-z_])www(?=\\\.)", re.IGNORECASE)
-
-
-def is_formula(text: str) -> bool:
-    """Whether a spreadsheet could read ``text`` as a formula (see the module docstring)."""
-    return bool(_FORMULA_RE.match(text)) and not _NUMBER_RE.fullmatch(text)
 
 
 @overload

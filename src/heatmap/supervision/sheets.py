@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from heatmap.errors import ConflictError, HeatmapError, ScopeError, WorkError
+from heatmap.formulas import is_formula
 from heatmap.intake.reading import read_table
 from heatmap.supervision.db import Connection
 from heatmap.supervision.work import (
@@ -401,17 +402,12 @@ def _sheet_day(text: str) -> str:
     return f"{found[1]}-{int(found[2]):02d}-{int(found[3]):02d}" if found else text.strip()
 
 
-#: What ``heatmap.output.safe`` quotes on export: a formula start (after optional leading spaces
-#: or controls) or a leading tab / CR / NUL, unless the text is a plain number.
-_QUOTED = re.compile("'(?:[\t\r\x00]|[ \u00a0\u3000\ufeff\x01-\x1f\x7f]*[=+\\-@＝＋－＠])")
-_NUMBER = re.compile(r" *[+\-＋－]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+\-]?[0-9]+)?%? *")
-
-
 def _unquote(text: str) -> str:
-    """A cell as typed before export: the quote that neutralised a formula-like text removed."""
-    if _QUOTED.match(text) and not _NUMBER.fullmatch(text[1:]):
-        return text[1:]
-    return text
+    """A cell as typed before export: the quote that neutralised a formula-like text removed
+    (the rule :mod:`heatmap.output.safe` quotes by, :func:`heatmap.formulas.is_formula`). Export
+    is idempotent (an already quoted text gets no second quote), so a text typed with a quote
+    before a formula-like text (``'=x``) comes back without that quote."""
+    return text[1:] if text.startswith("'") and is_formula(text[1:]) else text
 
 
 def _cells(entry: Entry, names: Mapping[str, str]) -> dict[str, Any]:
