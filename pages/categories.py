@@ -19,8 +19,7 @@ except HeatmapError as exc:
     frame.show_error(exc, lang)
 names = topic_views.english(ctx)
 
-area = topic_views.area(ctx, topic_views.town_ref(ctx.db, ctx.scope))
-st.subheader(t("cat_title", lang, label=label) + area)
+st.subheader(ctx.label(t("cat_title", lang)))
 views.notice_line(ctx)
 st.caption(t("cat_compare_note", lang))
 if table.empty or table["volume"].sum() == 0:
@@ -83,6 +82,7 @@ views.downloads(
     topic_views.change_table(table, ctx, window=True),
     f"categories_{f.month_from}_{f.month_to}",
     lang,
+    title=ctx.label(t("page_categories", lang)),
 )
 
 st.markdown(f"**{t('cat_rising', lang)}**")

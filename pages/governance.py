@@ -23,7 +23,7 @@ except HeatmapError as exc:
     frame.show_error(exc, lang)
 panel = views.panel(ctx.db, ctx.measure, weights)
 
-st.subheader(t("gov_title", lang, month=month))
+st.subheader(ctx.label(t("gov_title", lang), month=month))
 views.notice_line(ctx)
 if f.is_range:
     st.caption(t("ranking_month_note", lang, month=month))
@@ -158,6 +158,7 @@ views.downloads(
     table,
     f"governance_ledger_{month}",
     lang,
+    title=ctx.label(t("ledger_file", lang), month=month),
     sheets={
         t("sheet_ledger", lang): table,
         t("sheet_checklist", lang): check_table,

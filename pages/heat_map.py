@@ -34,7 +34,7 @@ if metric == "per_10k" and measures["per_10k"].isna().all():
     st.info(t("no_population", lang))
     metric = "volume"
 
-title = t("map_title", lang, label=f.label(lang), metric=t(f"metric_{metric}", lang))
+title = ctx.label(t("map_title", lang, metric=t(f"metric_{metric}", lang)))
 st.subheader(title)
 views.notice_line(ctx)
 views.kpis(overview, lang)
@@ -108,5 +108,5 @@ if town:
         )
     )
 
-st.subheader(t("ranking_table", lang, label=f.label(lang)))
+st.subheader(t("ranking_table", lang, label=ctx.label()))
 views.ranking_table(measures, lang)

@@ -21,12 +21,9 @@ level = st.radio(
 panel = views.panel(ctx.db, ctx.measure, score_weights(settings), level)
 key = "town_code" if level == "town" else "district_code"
 st.subheader(
-    t(
-        "ranking_title",
-        lang,
+    ctx.label(
+        t("ranking_title", lang, level=t(f"level_{level}", lang), measure=t(f"measure_{ctx.measure}", lang)),
         month=month,
-        level=t(f"level_{level}", lang),
-        measure=t(f"measure_{ctx.measure}", lang),
     )
 )
 views.notice_line(ctx)
@@ -77,4 +74,7 @@ if level == "town" and ctx.scope is not None:
     views.city_top_ten(panel[panel["month"] == month], ctx)
 
 table = reports.rank_table(now, lang)
-views.downloads(table, f"ranking_{level}_{month}", lang)
+views.downloads(
+    table, f"ranking_{level}_{month}", lang,
+    title=ctx.label(t("page_ranking", lang), t(f"level_{level}", lang), month=month),
+)  # fmt: skip

@@ -32,7 +32,7 @@ except HeatmapError as exc:
     frame.show_error(exc, lang)
 table = report["table"]
 
-title_slot.subheader(t("topics_title", lang, month=month, year=year, k=len(listed)))
+title_slot.subheader(ctx.label(t("topics_title", lang, year=year, k=len(listed)), month=month))
 views.notice_line(ctx)
 if f.is_range:
     st.caption(t("topics_range_note", lang, month=month))
@@ -81,7 +81,7 @@ st.plotly_chart(charts.prebuilt(grid), width="stretch")
 st.markdown(f"**{t('topics_table', lang, month=month, measure=measure)}**")
 shown = topic_views.change_table(table, ctx)
 st.dataframe(shown, hide_index=True, width="stretch", height=35 * (len(shown) + 1) + 3)
-views.downloads(shown, f"topics_{month}", lang)
+views.downloads(shown, f"topics_{month}", lang, title=ctx.label(t("page_topics", lang), month=month))
 topic_views.rising_tables(table, ctx, min_base=topics.RISING_MIN_BASE)
 
 st.divider()

@@ -6,6 +6,7 @@ import streamlit as st
 from heatmap.analysis import warning
 from heatmap.analysis.governance import ExitRules
 from heatmap.errors import HeatmapError
+from heatmap.filters import view_label
 from heatmap.i18n import count, percent, t
 from heatmap.output import maps
 from heatmap.settings import governance_values, score_weights
@@ -27,7 +28,7 @@ except HeatmapError as exc:
     frame.show_error(exc, lang)
 target = str(found.risk["target_month"].iloc[0]) if len(found.risk) else month
 
-st.subheader(t("warn_title", lang, target=target, month=month))
+st.subheader(view_label(ctx.area, t("warn_title", lang, target=target, month=month)))
 views.notice_line(ctx)
 if ctx.meta.get("synthetic"):
     st.warning(t("warn_synthetic", lang))
@@ -77,6 +78,7 @@ views.downloads(
     ),
     f"warning_{target}",
     lang,
+    title=ctx.label(t("page_warning", lang), month=target),
 )
 
 st.divider()

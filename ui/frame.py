@@ -6,8 +6,9 @@ import atexit
 import contextlib
 import gc
 import os
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,14 @@ from heatmap import paths
 from heatmap.access.roles import Principal, Scope
 from heatmap.analysis import queries
 from heatmap.errors import HeatmapError, StoreError
-from heatmap.filters import Filters, View, from_query_params, to_query_params
+from heatmap.filters import (
+    Filters,
+    View,
+    area_label,
+    from_query_params,
+    to_query_params,
+    view_label,
+)  # fmt: skip
 from heatmap.geo.geography import META_FILE, SET_FILE, BoundarySet, load_boundary_set
 from heatmap.i18n import t
 from heatmap.intake import demo_build, store
@@ -40,6 +48,22 @@ class Context:
     taxonomy: Taxonomy
     scope_towns: tuple[str, ...] | None = None
     principal: Principal = auth.DEMO
+    district_names: dict[str, str] = field(default_factory=dict)
+    town_names: dict[str, str] = field(default_factory=dict)
+    town_districts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def area(self) -> str:
+        """Whose view this is, in words (北京市, 海淀区, 海淀区 学院路街道 …): every title says it."""
+        return area_label(
+            self.view, district_names=self.district_names, town_names=self.town_names,
+            town_districts=self.town_districts, lang=self.lang,
+        )  # fmt: skip
+
+    def label(self, *extra: str, month: str | None = None) -> str:
+        """'海淀区 · 2021-05 · …': the area, the months (or ``month``) and ``extra``, for titles,
+        captions, file names and slides."""
+        return view_label(self.area, month or self.filters.label(self.lang), *extra)
 
     @property
     def view(self) -> View:
@@ -60,7 +84,35 @@ def current_lang() -> str:
     return str(st.session_state["lang"])
 
 
+_RUN = threading.local()  # the context the router built for this script run (one thread a run)
+
+
+def open_frame() -> Context:
+    """The router's call, before the page runs: the sidebar built once in the entry point.
+
+    Widgets of the entry point keep one identity on every page, so Streamlit keeps their values
+    when the user moves between pages (a widget made inside a page script is another widget on
+    the next page, and its value is dropped). The page then takes this context from
+    :func:`page_frame` instead of building the sidebar again.
+    """
+    _RUN.context = None
+    context = _build_frame()
+    _RUN.context = context
+    return context
+
+
+def close_frame() -> None:
+    """The run is over: the next run builds its own context."""
+    _RUN.context = None
+
+
 def page_frame() -> Context:
+    """The page's context: the router's of this run, or (a page run on its own) built here."""
+    context = getattr(_RUN, "context", None)
+    return context if context is not None else _build_frame()
+
+
+def _build_frame() -> Context:
     """Render the sidebar (language, filters, notices) and return the page's context."""
     # Again here, not only in app.py: before any session has built the page list, Streamlit may
     # run a page script straight from its URL (its pages/ folder mode), bypassing the router.
@@ -79,9 +131,11 @@ def page_frame() -> Context:
     filters, measure = _sidebar_filters(con, lang, scope, db)
     boundaries = boundary_set(meta.get("boundary_set", "demo_townships_2023"))
     _provenance(meta, boundaries, lang)
+    districts, towns = _names(db)
     return Context(
         lang, db, filters, measure, scope.districts, meta, boundaries, _taxonomy(),
-        scope_towns=scope.towns, principal=principal,
+        scope_towns=scope.towns, principal=principal, district_names=districts,
+        town_names=towns, town_districts=town_districts(db),
     )  # fmt: skip
 
 
@@ -249,6 +303,16 @@ def town_districts(db: str) -> dict[str, str]:
     return dict(zip(ref["town_code"], ref["district_code"], strict=True))
 
 
+@st.cache_data(show_spinner=False)
+def _names(db: str) -> tuple[dict[str, str], dict[str, str]]:
+    """District and town names of the store, by code."""
+    ref = queries.towns(_connection(db).cursor())
+    return (
+        dict(zip(ref["district_code"], ref["district_name"], strict=True)),
+        dict(zip(ref["town_code"], ref["town_name"], strict=True)),
+    )
+
+
 def _scope(db: str, principal: Principal) -> Scope:
     """What this session may read: the principal's grant, within the server's ``HEATMAP_SCOPE``.
 
@@ -274,7 +338,7 @@ def _sidebar_filters(
         st.stop()
     if "f_init" not in st.session_state:
         _refuse_out_of_scope(db, scope, lang)
-        _seed_widgets(choices)
+        _seed_widgets(choices, scope)
     side = st.sidebar
     side.header(t("filters", lang))
     months = list(choices.months)
@@ -361,17 +425,25 @@ def _refuse_out_of_scope(db: str, scope: Scope, lang: str) -> None:
     st.error(t("scope_refused", lang, codes="、".join(known)))
 
 
-def _seed_widgets(choices: Any) -> None:
-    """First run of a session: widgets start from the URL (a copied link reopens the same view)."""
+def _seed_widgets(choices: Any, scope: Scope) -> None:
+    """First run of a session: widgets start from the URL (a copied link reopens the same view).
+
+    With no district or town in the link, an account limited to districts or towns starts on
+    its own (its titles then name them, not 北京市).
+    """
     params = {k: str(st.query_params.get(k) or "") for k in st.query_params}
     filters, dropped = from_query_params(params, choices)
+    districts, towns = list(filters.districts), list(filters.towns)
+    if not districts and not towns and not scope.is_city:
+        districts = [d for d in scope.districts or () if d in choices.districts]
+        towns = [c for c in scope.towns or () if c in choices.towns]
     st.session_state.update(
         f_init=True,
         f_range=filters.is_range,
         f_month=filters.month_to,
         f_months=(filters.month_from, filters.month_to),
-        f_districts=list(filters.districts),
-        f_towns=list(filters.towns),
+        f_districts=districts,
+        f_towns=towns,
         f_theme=filters.theme,
         f_problem=filters.problem,
         f_measure="accepted" if params.get("measure") == "accepted" else "dispatched",

@@ -292,27 +292,35 @@ def downloads(
     *,
     sheets: dict[str, pd.DataFrame] | None = None,
     what: str = "table",
+    title: str | None = None,
 ) -> None:
     """CSV and XLSX download buttons for a table: formulas neutralised, each download audited.
 
-    A role without the export right (只读) sees a note instead of the buttons.
+    ``title`` (the view's label, e.g. '考核排名 · 海淀区 · 2021-05') names the files; ``stem`` keys
+    the buttons. A role without the export right (只读) sees a note instead of the buttons.
     """
     if not auth.current().can("export"):
         st.caption(t("export_not_allowed", lang))
         return
+    name = file_stem(title) if title else stem
     left, right = st.columns(2)
     # Made on every run, not deferred (data=callable): a click on a button of a run the page has
     # just replaced finds no deferred file (measured: 1 click in 3 right after the page loads).
     left.download_button(
-        t("download_csv", lang), reports.to_csv_bytes(table), file_name=f"{stem}.csv",
+        t("download_csv", lang), reports.to_csv_bytes(table), file_name=f"{name}.csv",
         mime="text/csv", key=f"csv_{stem}",
-        on_click=auth.log, args=("export",), kwargs={"target": f"{stem}.csv", "detail": what},
+        on_click=auth.log, args=("export",), kwargs={"target": f"{name}.csv", "detail": what},
     )  # fmt: skip
     right.download_button(
-        t("download_xlsx", lang), reports.to_xlsx_bytes(sheets or {stem: table}), file_name=f"{stem}.xlsx",
+        t("download_xlsx", lang), reports.to_xlsx_bytes(sheets or {stem: table}), file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{stem}",
-        on_click=auth.log, args=("export",), kwargs={"target": f"{stem}.xlsx", "detail": what},
+        on_click=auth.log, args=("export",), kwargs={"target": f"{name}.xlsx", "detail": what},
     )  # fmt: skip
+
+
+def file_stem(title: str) -> str:
+    """A file name from a view's label: '考核排名 · 海淀区 · 2021-05' → '考核排名_海淀区_2021-05'."""
+    return reports.file_stem(title)
 
 
 def rank_change(rank: Any, previous: Any, lang: str) -> str:

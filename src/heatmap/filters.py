@@ -108,6 +108,45 @@ class View(Filters):
         return frame[keep]
 
 
+def area_label(
+    view: Filters,
+    *,
+    district_names: Mapping[str, str],
+    town_names: Mapping[str, str],
+    town_districts: Mapping[str, str],
+    lang: str = "zh",
+) -> str:
+    """The view's geography in words: 北京市, 海淀区, 海淀区 学院路街道, 海淀区、朝阳区 …
+
+    The chosen towns (with their district), else the chosen districts, else the districts or
+    towns the account is limited to, else the whole city. More than three names are cut to
+    "the first three and N in all".
+    """
+    towns = list(view.towns)
+    districts = list(view.districts)
+    if isinstance(view, View) and not towns and not districts:
+        towns = list(view.scope_towns or ())
+        districts = list(view.scope or ())
+    if towns:
+        owners = list(dict.fromkeys(town_districts.get(c, "") for c in towns))
+        prefix = "、".join(district_names.get(d, d) for d in owners if d) if len(owners) == 1 else ""
+        named = _some([town_names.get(c, c) for c in towns], "n_towns", lang)
+        return f"{prefix} {named}".strip()
+    if districts:
+        return _some([district_names.get(d, d) for d in districts], "n_districts", lang)
+    return t("city", lang)
+
+
+def _some(names: list[str], key: str, lang: str) -> str:
+    shown = t("list_sep", lang).join(names[:3])
+    return shown if len(names) <= 3 else t(key, lang, names=shown, n=len(names))
+
+
+def view_label(area: str, months: str, *extra: str) -> str:
+    """The one caption of a view: '海淀区 学院路街道 · 2021-05 · 派单量' (titles, files, slides)."""
+    return " · ".join(p for p in (area, months, *extra) if p)
+
+
 def check_basis(measure: str) -> None:
     """Refuse a volume basis other than :data:`VOLUME_BASES` (the one place this is checked)."""
     if measure not in VOLUME_BASES:

@@ -28,6 +28,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "theme": ("主题", "Theme"),
     "problem": ("问题", "Problem"),
     "all": ("全部", "All"),
+    "city": ("北京市", "Beijing"),
+    "n_towns": ("{names}等 {n} 个街乡镇", "{names} and others ({n} towns)"),
+    "n_districts": ("{names}等 {n} 个区", "{names} and others ({n} districts)"),
     "demo_badge": ("演示数据（合成）", "Demo data (synthetic)"),
     "demo_note": (
         "演示数据（合成）：由固定随机种子生成，按公开报道的 2019—2021 年数字校准，不是真实工单。",

@@ -17,10 +17,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "图上标注接诉量前十名（排名 名称）",
         "The map labels the top ten by volume (rank, name)",
     ),
-    "map_title": (
-        "{label} 北京市各街乡镇{metric}",
-        "{metric} by street/township, Beijing, {label}",
-    ),
+    "map_title": ("各街乡镇{metric}", "{metric} by street/township"),
     "legend": ("图例", "Legend"),
     "legend_nodata": ("无数据", "No data"),
     "tt_town": ("街乡镇", "Town"),

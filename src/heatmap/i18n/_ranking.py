@@ -7,10 +7,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "level": ("排名对象", "Rank"),
     "level_town": ("街乡镇", "Towns"),
     "level_district": ("区", "Districts"),
-    "ranking_title": (
-        "{month} {level}考核排名（按{measure}）",
-        "{month} ranking of {level} (by {measure})",
-    ),
+    "ranking_title": ("{level}考核排名（按{measure}）", "Ranking of {level} (by {measure})"),
     "ranking_note": (
         "排名为全市排名（并列取最好名次）；筛选区/街乡镇只影响显示的行。综合得分 = {w}",
         "Ranks are city-wide (ties share the best rank); district/town filters only limit the rows. Score = {w}",

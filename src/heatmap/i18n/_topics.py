@@ -4,8 +4,8 @@ from __future__ import annotations
 
 TEXT: dict[str, tuple[str, str]] = {
     "topics_title": (
-        "{month} 每月一题：{year} 年清单 {k} 个问题",
-        "Problem of the month, {month}: the {year} list of {k} problems",
+        "每月一题：{year} 年清单 {k} 个问题",
+        "Problem of the month: the {year} list of {k} problems",
     ),
     "topics_year": ("清单年份", "List year"),
     "topics_sentence": (
@@ -104,7 +104,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "tasks_waiting": ("尚未上传任务清单。", "No task list uploaded yet."),
     "total_row": ("合计", "Total"),
-    "cat_title": ("{label} 诉求类别分析", "What the requests are about, {label}"),
+    "cat_title": ("诉求类别分析", "What the requests are about"),
     "cat_tree": (
         "主题 → 问题（面积 = {measure}，颜色 = 环比；点击主题下钻，点击顶部返回）",
         "Theme → problem (area = {measure}, colour = change vs previous; click a theme to drill down)",

@@ -67,3 +67,17 @@ def to_csv_bytes(table: pd.DataFrame) -> bytes:
 def to_xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     """An XLSX workbook with one sheet per table; formula-like cells stored as text."""
     return safe.xlsx_bytes(sheets)
+
+
+_NOT_IN_FILE_NAMES = str.maketrans({c: "_" for c in '/\\:*?"<>|\n\r\t'})
+
+
+def file_stem(title: str) -> str:
+    """A file name from a view's label, safe on Windows and in a zip.
+
+    '考核排名 · 海淀区 学院路街道 · 2021-05' → '考核排名_海淀区_学院路街道_2021-05'.
+    """
+    stem = title.replace(" · ", "_").replace(" ", "_").translate(_NOT_IN_FILE_NAMES)
+    while "__" in stem:
+        stem = stem.replace("__", "_")
+    return stem.strip("_.")[:120] or "export"
