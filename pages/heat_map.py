@@ -3,7 +3,7 @@
 import streamlit as st
 
 from heatmap.errors import HeatmapError
-from heatmap.i18n import measure_value, signed_percent, t
+from heatmap.i18n import count, measure_value, signed_percent, t
 from heatmap.measures import MEASURES, RATES
 from heatmap.output import charts, maps
 from ui import frame, views
@@ -16,7 +16,11 @@ metrics = list(MEASURES)
 metric = controls[0].selectbox(
     t("metric", lang), metrics, key="metric", format_func=lambda m: t(f"metric_{m}", lang)
 )
-show_density = controls[1].toggle(t("density_layer", lang), value=True, key="density")
+# on a rate map the hexagons (volume) would hide the rate colours: off there unless asked for
+on_rates = metric in RATES
+show_density = controls[1].toggle(
+    t("density_layer", lang), value=not on_rates, key="density_rates" if on_rates else "density"
+)
 resolution = controls[2].radio(
     t("density_res", lang), [8, 7], key="density_res", horizontal=True,
     format_func=lambda r: t("density_fine" if r == 8 else "density_coarse", lang),
@@ -45,8 +49,9 @@ if measures.empty or measures["volume"].sum() == 0:
 
 selected = st.session_state.get("selected_town")
 geoms = views.display_towns(ctx.boundaries.name)
-rows, legend = maps.town_rows(geoms, measures, metric=metric, lang=lang, selected=selected)
-density_rows = maps.density_rows(cells, lang) if cells is not None else None
+rows, legend = maps.town_rows(geoms, measures, metric=metric, lang=lang)
+names = dict(zip(measures["town_code"], measures["town_name"], strict=True))
+density_rows = maps.density_rows(cells, lang, names=names) if cells is not None else None
 top = views.top_labels(ctx.boundaries.name, measures)
 shown = geoms[geoms["code9"].isin(measures["town_code"])]
 view = maps.view_for(shown.total_bounds) if f.districts or f.towns or ctx.scope else None
@@ -57,6 +62,7 @@ deck = maps.build_deck(
     basemap=basemap,
     top_labels=top,
     view=view,
+    selected=selected,
 )
 
 map_col, legend_col = st.columns([5, 1])
@@ -66,17 +72,18 @@ with map_col:
     )
 with legend_col:
     views.legend(legend, lang)
+    if density_rows and cells is not None and (hexes := maps.density_legend(cells, lang)):
+        views.legend(hexes, lang)
+        st.caption(t("hex_count", lang, n=count(len(density_rows))))
     st.caption(t("rank_labels", lang))
-    if density_rows:
-        st.caption(t("hex_count", lang, n=len(density_rows)))
+    st.caption(t("map_click_note", lang))
 
-picked = views.picked_town(event)
-if picked and picked != selected:
+clicked, picked = views.map_click(event)
+if clicked and picked != selected:
     st.session_state["selected_town"] = picked
     st.rerun()
 
 st.divider()
-names = dict(zip(measures["town_code"], measures["town_name"], strict=True))
 options = [None, *measures.sort_values(["district_code", "town_code"])["town_code"]]
 if st.session_state.get("selected_town") not in options:
     st.session_state["selected_town"] = None

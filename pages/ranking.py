@@ -43,32 +43,23 @@ now["change"] = [
 now = now.sort_values(["rank", key])
 
 name_col = "town_name" if level == "town" else "district_name"
-columns = {
-    "rank": st.column_config.NumberColumn(t("col_rank", lang), format="%d"),
-    "change": st.column_config.TextColumn(t("col_change", lang)),
-    name_col: st.column_config.TextColumn(
-        t("col_town" if level == "town" else "col_district", lang)
-    ),
-    "volume": st.column_config.NumberColumn(t("col_volume", lang), format="%d"),
-    "mom": st.column_config.NumberColumn(t("col_mom", lang), format="percent"),
-    "yoy": st.column_config.NumberColumn(t("col_yoy", lang), format="percent"),
-    **{
-        rate: st.column_config.NumberColumn(t(f"col_{rate}", lang), format="percent")
-        for rate in RATES
-    },
-    "score": st.column_config.NumberColumn(t("col_score", lang), format="percent"),
-    "score_rank": st.column_config.NumberColumn(t("col_score_rank", lang), format="%d"),
-    "trend": st.column_config.LineChartColumn(t("col_trend", lang), width="medium"),
-}
-if level == "town":
-    columns = {
-        **dict(list(columns.items())[:3]),
-        "district_name": st.column_config.TextColumn(t("col_district", lang)),
-        **dict(list(columns.items())[3:]),
-    }
-st.dataframe(
-    now[list(columns)], column_config=columns, hide_index=True, width="stretch", height=560
-)
+kinds = {
+    "rank": "rank", "volume": "count", "mom": "change", "yoy": "change",
+    **dict.fromkeys(RATES, "percent"), "score": "percent", "score_rank": "rank",
+}  # fmt: skip
+order = ["rank", "change", name_col, *(["district_name"] if level == "town" else []),
+         "volume", "mom", "yoy", *RATES, "score", "score_rank", "trend"]  # fmt: skip
+labels = {
+    "rank": t("col_rank", lang), "change": t("col_change", lang),
+    name_col: t("col_town" if level == "town" else "col_district", lang),
+    "district_name": t("col_district", lang), "volume": t("col_volume", lang),
+    "mom": t("col_mom", lang), "yoy": t("col_yoy", lang),
+    **{rate: t(f"col_{rate}", lang) for rate in RATES},
+    "score": t("col_score", lang), "score_rank": t("col_score_rank", lang),
+}  # fmt: skip
+shown, columns = views.number_table(now[order], kinds, labels)
+columns["trend"] = st.column_config.LineChartColumn(t("col_trend", lang), width="medium")
+st.dataframe(shown, column_config=columns, hide_index=True, width="stretch", height=560)
 
 if level == "town" and ctx.scope is not None:
     views.city_top_ten(panel[panel["month"] == month], ctx)

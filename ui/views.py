@@ -12,7 +12,7 @@ from heatmap import i18n
 from heatmap.analysis import governance, queries
 from heatmap.filters import View
 from heatmap.geo.geography import load_districts
-from heatmap.i18n import count, percent, signed_percent, t
+from heatmap.i18n import count, percent, points, signed_percent, t
 from heatmap.intake.store import RECORD_COLUMNS
 from heatmap.measures import RATES
 from heatmap.output import reports
@@ -85,7 +85,8 @@ def top_labels(boundary_set: str, measures: pd.DataFrame, n: int = 10) -> list[d
     top = measures.nsmallest(n, "rank")
     points = label_points(boundary_set)
     return [
-        {"name": f"{rank} {name}", "position": points[code], "size": 12}
+        {"name": f"{int(rank)} {name}", "position": points[code], "size": 12,
+         "priority": 100 - int(rank)}
         for rank, name, code, volume in zip(
             top["rank"], top["town_name"], top["town_code"], top["volume"], strict=True
         )
@@ -94,15 +95,29 @@ def top_labels(boundary_set: str, measures: pd.DataFrame, n: int = 10) -> list[d
 
 
 def picked_town(event: Any) -> str | None:
-    """The town code clicked on the map, if any."""
+    """The town code clicked on the map (a town, or a hexagon's main town), if any."""
     try:
         objects = event.selection.objects
     except AttributeError:
         return None
-    for obj in (objects or {}).get("towns", []):
-        if obj.get("town_code"):
-            return str(obj["town_code"])
+    for layer in ("towns", "density"):
+        for obj in (objects or {}).get(layer, []):
+            if obj.get("town_code"):
+                return str(obj["town_code"])
     return None
+
+
+def map_click(event: Any, *, memory: str = "map_click") -> tuple[bool, str | None]:
+    """Whether the map's selection changed since the last run, and the town it now names.
+
+    A click on a town selects it; a click on the same town again, or on empty space, clears the
+    selection (``None``). A selection that did not change (the selector was used since) is not
+    a click: the caller keeps what the selector says.
+    """
+    town = picked_town(event)
+    changed = st.session_state.get(memory, "") != (town or "")
+    st.session_state[memory] = town or ""
+    return changed, town
 
 
 def notice_line(ctx: Context) -> None:
@@ -120,19 +135,30 @@ def notice_line(ctx: Context) -> None:
 
 def kpis(overview: dict[str, Any], lang: str) -> None:
     cols = st.columns(len(RATES) + 2)
+    # st.metric reads direction and colour from a leading ASCII '-' only: the delta is written
+    # by the house formatter (real minus) and its arrow and colour are set here
+    mom = overview["mom"]
     cols[0].metric(
-        t("kpi_volume", lang),
-        f"{overview['volume']:,}",
-        None
-        if overview["mom"] is None
-        else f"{overview['mom'] * 100:+.1f}%",  # ASCII sign: the arrow follows it
-        delta_color="inverse",
-    )
+        t("kpi_volume", lang), count(overview["volume"]),
+        None if mom is None else signed_percent(mom), **_delta_style(mom, good_when_down=True),
+    )  # fmt: skip
     for col, rate in zip(cols[1:], RATES, strict=False):
         now, before = overview[rate], overview[f"previous_{rate}"]
-        delta = None if now is None or before is None else f"{(now - before) * 100:+.1f} pt"
-        col.metric(t(f"metric_{rate}", lang), percent(now), delta)
+        change = None if now is None or before is None else now - before
+        col.metric(
+            t(f"metric_{rate}", lang), percent(now),
+            None if change is None else points(change, lang), **_delta_style(change),
+        )  # fmt: skip
     cols[-1].metric(t("kpi_unassigned", lang), count(overview["unassigned"]))
+
+
+def _delta_style(change: float | None, *, good_when_down: bool = False) -> dict[str, Any]:
+    """st.metric's arrow and colour for a change: green when it goes the good way, red when
+    not, grey and no arrow when it rounds to zero."""
+    if change is None or change != change or abs(change) < 5e-4:
+        return {"delta_arrow": "off", "delta_color": "gray"}
+    good = (change < 0) == good_when_down
+    return {"delta_arrow": "up" if change > 0 else "down", "delta_color": "green" if good else "red"}
 
 
 def legend(legend: Legend, lang: str) -> None:
@@ -147,19 +173,44 @@ def legend(legend: Legend, lang: str) -> None:
     st.markdown(f"**{t('legend', lang)}{colon}{legend.title}**<br/>{rows}", unsafe_allow_html=True)
 
 
+#: printf formats of the house format for the table grid (the numbers stay numbers: columns sort
+#: by value). Rates and changes are shown from fractions multiplied by 100 (see
+#: :func:`number_table`). The grid writes a minus as '-', not '−': its printf has no other.
+GRID_FORMATS = {
+    "count": "localized", "rank": "%d", "percent": "%.1f%%", "change": "%+.1f%%",
+    "points": "%+.1f", "decimal": "%.1f",
+}  # fmt: skip
+_HUNDREDFOLD = ("percent", "change", "points")
+
+
+def number_table(
+    frame: pd.DataFrame, kinds: dict[str, str], labels: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The frame and its ``column_config`` in the house format: ``kinds`` maps a column to
+    count / rank / percent / change / points / decimal (others stay as they are); ``labels``
+    gives column headers."""
+    out = frame.copy()
+    config: dict[str, Any] = {}
+    for col, kind in kinds.items():
+        if col not in out:
+            continue
+        values = pd.to_numeric(out[col], errors="coerce")
+        out[col] = values * 100 if kind in _HUNDREDFOLD else values
+        label = (labels or {}).get(col, col)
+        config[col] = st.column_config.NumberColumn(label, format=GRID_FORMATS[kind])
+    for col, label in (labels or {}).items():
+        config.setdefault(col, label)
+    return out, config
+
+
 def ranking_table(measures: pd.DataFrame, lang: str, n: int = 30) -> None:
     top = measures.nsmallest(n, "rank")
-    table = pd.DataFrame(
-        {
-            t("col_rank", lang): top["rank"],
-            t("col_town", lang): top["town_name"],
-            t("col_district", lang): top["district_name"],
-            t("col_volume", lang): top["volume"],
-            t("col_mom", lang): top["mom"].map(signed_percent),
-            **{t(f"col_{rate}", lang): top[rate].map(percent) for rate in RATES},
-        }
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
+    cols = ["rank", "town_name", "district_name", "volume", "mom", *RATES]
+    labels = {c: t(f"col_{c}" if c not in ("town_name", "district_name") else
+                   ("col_town" if c == "town_name" else "col_district"), lang) for c in cols}  # fmt: skip
+    kinds = {"rank": "rank", "volume": "count", "mom": "change", **dict.fromkeys(RATES, "percent")}
+    table, config = number_table(top[cols], kinds, labels)
+    st.dataframe(table, column_config=config, hide_index=True, width="stretch")
 
 
 def about(ctx: Context) -> None:

@@ -62,16 +62,39 @@ def test_display_geometry_carries_the_rings_and_town_rows_reuse_them() -> None:
     assert legend.items[-1][1] == "无数据"
 
 
-def test_town_rows_mark_the_selected_town_and_escape_names() -> None:
-    rows, _ = maps.town_rows(
-        _towns(), _measures(), metric="volume", lang="zh", selected="110101002"
-    )
-    chosen = [r for r in rows if r["town_code"] == "110101002"]
-    other = [r for r in rows if r["town_code"] == "110101001"]
-    assert chosen[0]["width"] == 3 and chosen[0]["line"] == [30, 30, 30, 255]
-    assert chosen[0]["fill"][3] == 235 and other[0]["fill"][3] == 200
-    assert "&lt;b&gt;乙&lt;/b&gt;街道" in chosen[0]["tip"]
-    assert "排名：2" in chosen[0]["tip"] and "3,000" in rows[-1]["tip"]
+def test_town_tips_are_plain_lines_and_the_deck_shows_them_as_text() -> None:
+    rows, _ = maps.town_rows(_towns(), _measures(), metric="volume", lang="zh")
+    second = [r for r in rows if r["town_code"] == "110101002"][0]
+    assert second["tip"] == "<b>乙</b>街道\n所属区：东城区\n接诉量：200\n全市排名：2\n环比：—"
+    assert rows[-1]["tip"].split("\n")[2:5] == ["接诉量：3,000", "全市排名：1", "环比：−50.0%"]
+    deck = json.loads(maps.build_deck(rows, maps.Outlines({"type": "FeatureCollection", "features": []}, [])).to_json())
+    assert "html" not in deck.get("tooltip", maps.TOOLTIP) and maps.TOOLTIP["text"] == "{tip}"
+
+
+def test_the_selected_town_is_outlined_by_its_own_layer_and_rows_stay_the_same() -> None:
+    rows, _ = maps.town_rows(_towns(), _measures(), metric="volume", lang="zh")
+    outlines = maps.Outlines({"type": "FeatureCollection", "features": []}, [])
+    plain = json.loads(maps.build_deck(rows, outlines).to_json())
+    chosen = json.loads(maps.build_deck(rows, outlines, selected="110101003").to_json())
+    layer = {lay["id"]: lay for lay in chosen["layers"]}
+    assert "selected" not in {lay["id"] for lay in plain["layers"]}
+    assert len(layer["selected"]["data"]) == 2  # the town's two polygon parts
+    assert layer["selected"]["pickable"] is False
+    assert layer["towns"]["data"] == [
+        lay for lay in plain["layers"] if lay["id"] == "towns"
+    ][0]["data"]  # a click keeps its selection: the rows it picked from did not change
+
+
+def test_declutter_keeps_the_higher_priority_label_of_two_that_overlap() -> None:
+    view = maps.pdk.ViewState(latitude=40.0, longitude=116.4, zoom=8.0)
+    labels = [
+        {"name": "1 甲街道", "position": [116.405, 40.0], "size": 12, "priority": 99},
+        {"name": "西城区", "position": [116.40, 40.0], "size": 15, "priority": 1000},
+        {"name": "2 乙镇", "position": [117.0, 40.5], "size": 12, "priority": 98},  # far away
+    ]
+    assert [lab["name"] for lab in maps.declutter(labels, view)] == ["西城区", "2 乙镇"]
+    zoomed = maps.pdk.ViewState(latitude=40.0, longitude=116.4, zoom=14.0)
+    assert len(maps.declutter(labels, zoomed)) == 3  # 0.005° is ~180 px apart at zoom 14
 
 
 def test_density_rows_class_colour_and_tip() -> None:
@@ -82,7 +105,10 @@ def test_density_rows_class_colour_and_tip() -> None:
     breaks = maps.class_breaks(cells["volume"])
     assert breaks == [1.8, 2.6, 3.4, 300.0, 1500.0]  # quantiles at 20 % steps, 2 digits
     assert [r["fill"][:3] for r in rows] == [list(c) for c in maps.DENSITY_COLORS]
-    assert rows[-1]["tip"].endswith("1,500") and rows[0]["fill"][3] == 190
+    assert rows[-1]["tip"] == "六边形诉求量：1,500" and rows[0]["fill"][3] == 190
+    legend = maps.density_legend(cells, "zh")
+    assert legend is not None and legend.title == "六边形诉求量"
+    assert [label for _, label in legend.items] == ["≤ 1.8", "1.8 – 2.6", "2.6 – 3.4", "3.4 – 300", "300 – 1,500"]
     assert maps.density_rows(cells.iloc[:0], "zh") == []
 
 

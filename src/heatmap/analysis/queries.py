@@ -223,15 +223,22 @@ def summary(con: duckdb.DuckDBPyConnection, view: View) -> dict[str, float | int
 def density(
     con: duckdb.DuckDBPyConnection, view: View, *, resolution: int | None = None
 ) -> pd.DataFrame:
-    """Volume per H3 cell of the view (hex id string, volume); cells coarsened to ``resolution``."""
+    """Volume per H3 cell of the view (hex id string, volume); cells coarsened to ``resolution``.
+
+    ``town_code`` is the town with the most of the cell's requests (ties: the larger code), so a
+    click on a hexagon selects a town as a click on the town would.
+    """
     where, params = where_clause(view)
     measure = view.measure
     cell = "h3" if resolution is None else parent_sql("h3", resolution)
     # coarsened and written as hex strings (H3's string form) in the query: no Python per cell
     return con.execute(
-        f"""SELECT lower(hex(cell)) AS hex, volume FROM (
-            SELECT {cell} AS cell, sum({measure})::BIGINT AS volume
-            FROM agg_cell_month {where} GROUP BY cell HAVING sum({measure}) > 0)
+        f"""SELECT lower(hex(cell)) AS hex, volume, town_code FROM (
+            SELECT cell, sum(v)::BIGINT AS volume, arg_max(town_code, (v, town_code)) AS town_code
+            FROM (
+                SELECT {cell} AS cell, town_code, sum({measure}) AS v
+                FROM agg_cell_month {where} GROUP BY cell, town_code)
+            GROUP BY cell HAVING sum(v) > 0)
         ORDER BY volume DESC, hex""",
         params,
     ).df()

@@ -42,7 +42,8 @@ from heatmap.i18n import (
 from heatmap.measures import MEASURES, SCORE_RATES
 
 __all__ = [
-    "LANGS", "TEXT", "count", "measure_value", "percent", "signed_percent", "t", "weights_text",
+    "LANGS", "TEXT", "count", "decimal", "measure_value", "percent", "points", "rank", "setting",
+    "signed_percent", "t", "weights_text",
 ]  # fmt: skip
 
 LANGS = ("zh", "en")
@@ -84,21 +85,73 @@ def t(key: str, lang: str = "zh", **values: object) -> str:
     return text.format(**values) if values else text
 
 
+# The house format of numbers: one function per kind, used by pages, tables' text, charts' labels,
+# exports and slides. Missing values are '—'; a minus is the real minus sign (U+2212).
+MINUS = "\u2212"
+
+
+def _missing(value: object) -> bool:
+    return value is None or value != value  # None or NaN (pd.NA compares as NA: caught below)
+
+
 def percent(value: float | None, digits: int = 1) -> str:
-    """'87.3%' or '—' for a missing value."""
-    return "—" if value is None or value != value else f"{value * 100:.{digits}f}%"
+    """A rate or share given as a fraction: '87.3%' (one decimal), or '—'."""
+    if _missing(value):
+        return "—"
+    return f"{float(value) * 100:.{digits}f}%".replace("-", MINUS)  # type: ignore[arg-type]
 
 
 def signed_percent(value: float | None) -> str:
-    """'+12.0%' / '−3.5%' or '—'."""
-    if value is None or value != value:
+    """A relative change given as a fraction: '+12.0%' / '−3.5%' / '0.0%', or '—'."""
+    if _missing(value):
         return "—"
-    return f"{value * 100:+.1f}%".replace("-", "−")
+    shown = f"{float(value) * 100:+.1f}%"  # type: ignore[arg-type]
+    return "0.0%" if shown in ("+0.0%", "-0.0%") else shown.replace("-", MINUS)
+
+
+def points(value: float | None, lang: str = "zh") -> str:
+    """A change of a rate, given as a fraction: '+1.2 个百分点' / '−0.4 pp', or '—'."""
+    if _missing(value):
+        return "—"
+    shown = f"{float(value) * 100:+.1f}"  # type: ignore[arg-type]
+    shown = "0.0" if shown in ("+0.0", "-0.0") else shown.replace("-", MINUS)
+    return f"{shown} {t('unit_points', lang)}"
 
 
 def count(value: float | None) -> str:
-    """'28,242' or '—'."""
-    return "—" if value is None or value != value else f"{int(value):,}"
+    """A count: '28,242' (thousands separated), or '—'."""
+    if _missing(value):
+        return "—"
+    return f"{round(float(value)):,}".replace("-", MINUS)  # type: ignore[arg-type]
+
+
+def signed_count(value: float | None) -> str:
+    """A change of a count: '+1,204' / '−37' / '0', or '—'."""
+    if _missing(value):
+        return "—"
+    n = round(float(value))  # type: ignore[arg-type]
+    return "0" if n == 0 else f"{n:+,}".replace("-", MINUS)
+
+
+def rank(value: float | None) -> str:
+    """A rank: '12' (an integer), or '—'."""
+    return "—" if _missing(value) else str(int(float(value)))  # type: ignore[arg-type]
+
+
+def decimal(value: float | None, digits: int = 1) -> str:
+    """A ratio such as 万人诉求比: '12.3', or '—'."""
+    if _missing(value):
+        return "—"
+    return f"{float(value):,.{digits}f}".replace("-", MINUS)  # type: ignore[arg-type]
+
+
+def setting(value: object) -> str:
+    """A setting's value: whole numbers without decimals ('30', '500'), others as written ('0.2')."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:g}"
 
 
 def measure_value(metric: str, value: float | None) -> str:
@@ -107,7 +160,7 @@ def measure_value(metric: str, value: float | None) -> str:
     if kind == "rate":
         return percent(value)
     if kind == "per_10k":
-        return "—" if value is None or value != value else f"{value:.1f}"
+        return decimal(value)
     return count(value)
 
 

@@ -64,6 +64,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "paren_open": ("（", " ("),
     "paren_close": ("）", ")"),
     "colon": ("：", ": "),
+    "unit_points": ("个百分点", "pp"),
     "choose": ("请选择或输入", "Choose or type"),
     "source_line": ("数据来源：{source}；{notice}", "Source: {source}; {notice}"),
     "present_toggle": ("演示模式（投影、截图）", "Presentation mode (projection, screenshots)"),

@@ -12,7 +12,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "density_fine": ("细（约 0.7 km²）", "Fine (~0.7 km²)"),
     "density_coarse": ("粗（约 5 km²）", "Coarse (~5 km²)"),
     "basemap": ("在线底图（需联网）", "Online basemap (internet)"),
-    "hex_count": ("六边形个数：{n:,}", "Hexagons: {n:,}"),
+    "hex_count": ("六边形个数：{n}", "Hexagons: {n}"),
+    "tt_cell_town": ("主要所在街乡镇", "Mostly in"),
+    "map_click_note": (
+        "点击街乡镇（或六边形）选中它，再点一次或点空白处取消。",
+        "Click a town (or a hexagon) to select it; click it again or empty space to clear.",
+    ),
     "rank_labels": (
         "图上标注接诉量前十名（排名 名称）",
         "The map labels the top ten by volume (rank, name)",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 
-from heatmap.i18n import measure_value, percent, signed_percent, t
+from heatmap.i18n import count, decimal, measure_value, percent, rank, signed_percent, t
 from heatmap.measures import RATES
 
 # Sequential palettes, light to dark (ColorBrewer YlOrRd and YlGnBu, 5 classes).
@@ -101,11 +100,7 @@ def _class_index(values: pd.Series, breaks: Sequence[float], n: int) -> np.ndarr
 def legend_for(metric: str, breaks: Sequence[float], lang: str) -> Legend:
     """Legend entries for ``breaks`` (rates as percent, counts as integers)."""
     colors = RATE_COLORS if metric in PERCENT_METRICS else VOLUME_COLORS
-    fmt = (
-        (lambda v: percent(v))
-        if metric in PERCENT_METRICS
-        else (lambda v: f"{v:,.0f}" if v >= 10 else f"{v:,.1f}")
-    )
+    fmt = percent if metric in PERCENT_METRICS else _break_label
     items = []
     low: float | None = None
     for color, high in zip(
@@ -118,16 +113,21 @@ def legend_for(metric: str, breaks: Sequence[float], lang: str) -> Legend:
     return Legend(title=t(f"metric_{metric}", lang), items=tuple(items))
 
 
+def _break_label(value: float) -> str:
+    """A class bound of counts: whole from 10 on ('1,500'), one decimal below ('2.6')."""
+    return count(value) if value >= 10 else decimal(value)
+
+
 def town_rows(
     towns: gpd.GeoDataFrame,
     measures: pd.DataFrame,
     *,
     metric: str,
     lang: str,
-    selected: str | None = None,
     breaks: Sequence[float] | None = None,
 ) -> tuple[list[dict], Legend]:
-    """PolygonLayer rows (one per polygon part) with colour and a ready Chinese/English tooltip.
+    """PolygonLayer rows (one per polygon part) with colour and a ready Chinese/English tooltip
+    (plain text: the deck's tooltip sets it as text, so a name is never read as HTML).
 
     The classes are the values' quantiles unless ``breaks`` (upper bounds) are given. A frame from
     :func:`display_geometry` brings its rings ready; any other frame has them computed here.
@@ -140,16 +140,13 @@ def town_rows(
     records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
     for rec, color in zip(records, colors, strict=True):
         tip = _town_tip(rec, metric, lang)
-        chosen = rec["town_code"] == selected
-        fill = [*color, 235 if chosen else 200]
-        line = [30, 30, 30, 255] if chosen else [255, 255, 255, 160]
         for ring_set in rec["rings"]:
             rows.append(
                 {
                     "polygon": ring_set,
-                    "fill": fill,
-                    "line": line,
-                    "width": 3 if chosen else 1,
+                    "fill": [*color, 200],
+                    "line": [255, 255, 255, 160],
+                    "width": 1,
                     "tip": tip,
                     "town_code": rec["town_code"],
                 }
@@ -158,18 +155,20 @@ def town_rows(
 
 
 def _town_tip(rec: Mapping[str, Any], metric: str, lang: str) -> str:
+    """The tooltip as plain lines (deck.gl's ``text`` tooltip: never parsed as HTML)."""
+    colon = t("colon", lang)
     lines = [
-        f"<b>{html.escape(str(rec['town_name']))}</b>",
-        f"{t('tt_district', lang)}：{html.escape(str(rec['district_name']))}",
-        f"{t('tt_volume', lang)}：{int(rec['volume']):,}",
-        f"{t('tt_rank', lang)}：{rec['rank']}",
-        f"{t('tt_mom', lang)}：{signed_percent(rec['mom'])}",
+        str(rec["town_name"]),
+        f"{t('tt_district', lang)}{colon}{rec['district_name']}",
+        f"{t('tt_volume', lang)}{colon}{count(rec['volume'])}",
+        f"{t('tt_rank', lang)}{colon}{rank(rec['rank'])}",
+        f"{t('tt_mom', lang)}{colon}{signed_percent(rec['mom'])}",
     ]
     if metric in PERCENT_METRICS:
-        lines.append(f"{t('metric_' + metric, lang)}：{percent(rec[metric])}")
+        lines.append(f"{t('metric_' + metric, lang)}{colon}{percent(rec[metric])}")
     elif metric != "volume" and pd.notna(rec.get(metric)):
-        lines.append(f"{t('metric_' + metric, lang)}：{measure_value(metric, rec[metric])}")
-    return "<br/>".join(lines)
+        lines.append(f"{t('metric_' + metric, lang)}{colon}{measure_value(metric, rec[metric])}")
+    return "\n".join(lines)
 
 
 Rings = list[list[list[float]]]  # a polygon: exterior then holes, each [[lon, lat], ...]
@@ -203,28 +202,50 @@ def _with_rings(towns: gpd.GeoDataFrame) -> pd.DataFrame:
     return pd.DataFrame({"code9": towns["code9"].to_numpy(), "rings": rings})
 
 
-def density_rows(cells: pd.DataFrame, lang: str) -> list[dict]:
-    """H3HexagonLayer rows: hex id, colour by quantile class, tooltip."""
+def density_rows(
+    cells: pd.DataFrame, lang: str, *, names: Mapping[str, str] | None = None
+) -> list[dict]:
+    """H3HexagonLayer rows: hex id, colour by quantile class, tooltip, and the cell's main town
+    (``town_code`` when the cells carry it: a click on a hexagon selects that town)."""
     if cells.empty:
         return []
     volume = cells["volume"]
     breaks = class_breaks(volume)
     palette = [[*c, 190] for c in DENSITY_COLORS]
     classes = _class_index(volume, breaks, len(palette)).tolist()
-    label = t("tt_cell", lang)
-    return [
-        {"hex": h, "fill": palette[k], "tip": f"{label}：{v:,}"}
-        for h, v, k in zip(
-            cells["hex"].tolist(), volume.astype("int64").tolist(), classes, strict=True
-        )
-    ]
+    label, colon = t("tt_cell", lang), t("colon", lang)
+    towns = cells["town_code"].tolist() if "town_code" in cells else [None] * len(cells)
+    where = t("tt_cell_town", lang)
+    rows = []
+    for h, v, k, town in zip(
+        cells["hex"].tolist(), volume.astype("int64").tolist(), classes, towns, strict=True
+    ):
+        tip = f"{label}{colon}{count(v)}"
+        if town is not None and names is not None and town in names:
+            tip += f"\n{where}{colon}{names[town]}"
+        rows.append({"hex": h, "fill": palette[k], "tip": tip, "town_code": town or ""})
+    return rows
+
+
+def density_legend(cells: pd.DataFrame, lang: str) -> Legend | None:
+    """The hexagons' own legend (requests per hexagon), or None without cells."""
+    if cells.empty:
+        return None
+    breaks = class_breaks(cells["volume"])
+    classes = DENSITY_COLORS[-len(breaks) :] if len(breaks) < len(DENSITY_COLORS) else DENSITY_COLORS
+    items, low = [], None
+    for color, high in zip(classes, breaks, strict=False):
+        label = f"≤ {_break_label(high)}" if low is None else f"{_break_label(low)} – {_break_label(high)}"
+        items.append((color, label))
+        low = high
+    return Legend(title=t("tt_cell", lang), items=tuple(items))
 
 
 def district_label_rows(districts: gpd.GeoDataFrame) -> list[dict]:
     """A label point per district (inside its polygon)."""
     points = districts.geometry.representative_point()
     return [
-        {"name": n, "position": [round(p.x, 5), round(p.y, 5)], "size": 15}
+        {"name": n, "position": [round(p.x, 5), round(p.y, 5)], "size": 15, "priority": 1000}
         for n, p in zip(districts["district_name"], points, strict=True)
     ]
 
@@ -252,11 +273,17 @@ def build_deck(
     basemap: bool = False,
     top_labels: list[dict] | None = None,
     view: pdk.ViewState | None = None,
+    selected: str | None = None,
 ) -> pdk.Deck:
     """The map: towns (fill), optional hexagons, district outlines and labels.
 
     Offline by default: ``map_provider=None`` draws no basemap tiles (the polygons are the base);
-    ``basemap=True`` adds CARTO's online light basemap.
+    ``basemap=True`` adds CARTO's online light basemap. The ``selected`` town is outlined by a
+    layer of its own, so the towns' rows (and the map's click selection) stay as they were.
+    Labels never overlap at the opening zoom: :func:`declutter` keeps, by ``priority`` (districts
+    1000, the top ten 100 − rank), only labels whose boxes do not collide. (deck.gl's
+    ``CollisionFilterExtension`` tests each character of a TextLayer on its own and leaves
+    half-hidden names, so the placement is computed here.)
     """
     outlines = districts if isinstance(districts, Outlines) else Outlines.of(districts)
     layers = [
@@ -288,6 +315,21 @@ def build_deck(
                 pickable=True,
             )
         )
+    chosen = [row for row in town_polys if selected and row.get("town_code") == selected]
+    if chosen:
+        layers.append(
+            pdk.Layer(
+                "PolygonLayer",
+                id="selected",
+                data=[{"polygon": row["polygon"]} for row in chosen],
+                get_polygon="polygon",
+                filled=False,
+                get_line_color=[20, 20, 20, 255],
+                get_line_width=3,
+                line_width_units=pdk.types.String("pixels"),
+                pickable=False,
+            )
+        )
     layers.append(
         pdk.Layer(
             "GeoJsonLayer",
@@ -301,7 +343,7 @@ def build_deck(
             pickable=False,
         )
     )
-    labels = outlines.labels + (top_labels or [])
+    labels = declutter(outlines.labels + (top_labels or []), view or BEIJING_VIEW)
     layers.append(
         pdk.Layer(
             "TextLayer",
@@ -323,9 +365,47 @@ def build_deck(
     return CompactDeck(
         layers=layers,
         initial_view_state=view or BEIJING_VIEW,
-        tooltip={"html": "{tip}", "style": {"fontSize": "13px", "fontFamily": FONT}},
+        tooltip=TOOLTIP,
         **kwargs,
     )
+
+
+#: Plain-text tooltips (``{tip}`` lines; deck.gl sets them as text, never as HTML), kept narrow
+#: so they stay inside the map.
+TOOLTIP = {
+    "text": "{tip}",
+    "style": {
+        "fontSize": "13px", "fontFamily": FONT, "lineHeight": "1.45", "maxWidth": "240px",
+        "whiteSpace": "pre-line", "backgroundColor": "rgba(255, 255, 255, 0.96)", "color": "#1a1a1a",
+        "border": "1px solid #999", "borderRadius": "4px", "padding": "6px 8px",
+    },
+}  # fmt: skip
+
+
+def declutter(labels: Sequence[dict], view: pdk.ViewState, *, margin_px: float = 4) -> list[dict]:
+    """The labels that fit without overlapping at ``view``'s zoom, the higher ``priority`` first.
+
+    A label's box is its text's size on screen (a CJK character is as wide as the font is high,
+    a digit or space half that) around its position, plus ``margin_px``; ties keep the given
+    order. Labels without a priority count as 0.
+    """
+    scale = 512 * 2 ** float(view.zoom) / 360  # deck.gl: a 512 px world at zoom 0
+    kept: list[dict] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    order = sorted(range(len(labels)), key=lambda i: -float(labels[i].get("priority", 0)))
+    for i in order:
+        label = labels[i]
+        lon, lat = label["position"][:2]
+        x = lon * scale
+        y = math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))) * scale
+        size = float(label.get("size", 12))
+        width = sum(size if ord(ch) > 0x2E7F else size * 0.55 for ch in str(label["name"]))
+        half_w, half_h = width / 2 + margin_px, size * 0.65 + margin_px
+        box = (x - half_w, y - half_h, x + half_w, y + half_h)
+        if all(box[2] < b[0] or b[2] < box[0] or box[3] < b[1] or b[3] < box[1] for b in boxes):
+            boxes.append(box)
+            kept.append(label)
+    return kept
 
 
 def view_for(
@@ -380,7 +460,7 @@ def category_rows(
                     "fill": [*color, 215],
                     "line": [255, 255, 255, 160],
                     "width": 1,
-                    "tip": f"<b>{html.escape(str(name))}</b><br/>{html.escape(label)}",
+                    "tip": f"{name}\n{label}",
                     "town_code": code,
                 }
             )
