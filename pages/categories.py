@@ -5,7 +5,7 @@ import streamlit as st
 
 from heatmap.analysis import categories, topics
 from heatmap.errors import HeatmapError
-from heatmap.i18n import percent, signed_percent, t
+from heatmap.i18n import t
 from heatmap.output import charts
 from ui import frame, topic_views, views
 
@@ -61,23 +61,32 @@ top = categories.high_frequency(table, n=n)
 st.markdown(f"**{t('hf_title', lang, label=label, n=n)}**")
 hf = pd.DataFrame(
     {
-        t("col_rank", lang): top["rank"],
-        t("col_change", lang): [
+        "rank": top["rank"],
+        "change": [
             views.rank_change(r, p if v > 0 else None, lang)
             for r, p, v in zip(
                 top["rank"], top["previous_rank"], top["previous_volume"], strict=True
             )
         ],
-        t("col_theme", lang): top["theme"].map(lambda v: topic_views.label(ctx, v)),
-        t("col_problem", lang): top["problem"].map(lambda v: topic_views.label(ctx, v)),
-        t("col_volume", lang): top["volume"],
-        t("col_share", lang): top["share"].map(percent),
-        t("col_previous_window", lang): top["previous_volume"],
-        t("col_mom", lang): top["mom_change"].map(signed_percent),
-        t("col_yoy", lang): top["yoy_change"].map(signed_percent),
+        "theme": top["theme"].map(lambda v: topic_views.label(ctx, v)),
+        "problem": top["problem"].map(lambda v: topic_views.label(ctx, v)),
+        "volume": top["volume"],
+        "share": top["share"],
+        "previous_volume": top["previous_volume"],
+        "mom": top["mom_change"],
+        "yoy": top["yoy_change"],
     }
 )
-st.dataframe(hf, hide_index=True, width="stretch")
+headers = {"rank": "col_rank", "change": "col_change", "theme": "col_theme", "problem": "col_problem",
+           "volume": "col_volume", "share": "col_share", "previous_volume": "col_previous_window",
+           "mom": "col_mom", "yoy": "col_yoy"}  # fmt: skip
+shown, config = views.number_table(
+    hf,
+    {"rank": "rank", "volume": "count", "share": "percent", "previous_volume": "count",
+     "mom": "change", "yoy": "change"},  # fmt: skip
+    {k: t(v, lang) for k, v in headers.items()},
+)
+st.dataframe(shown, column_config=config, hide_index=True, width="stretch")
 views.downloads(
     topic_views.change_table(table, ctx, window=True),
     f"categories_{f.month_from}_{f.month_to}",

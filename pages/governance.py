@@ -86,7 +86,8 @@ with right:
         geoms, statuses, palette, default="none", names=names, title=t("col_status", lang)
     )
     st.markdown(f"**{t('map_status_title', lang, month=month)}**")
-    st.pydeck_chart(maps.build_deck(rows, views.display_districts()), height=420, key="gov_map")
+    city = maps.view_for(maps.CITY_BOUNDS, height_px=420)  # the whole city inside the map
+    st.pydeck_chart(maps.build_deck(rows, views.display_districts(), view=city), height=420, key="gov_map")
     views.legend(legend, lang)
 
 st.plotly_chart(

@@ -54,7 +54,7 @@ names = dict(zip(measures["town_code"], measures["town_name"], strict=True))
 density_rows = maps.density_rows(cells, lang, names=names) if cells is not None else None
 top = views.top_labels(ctx.boundaries.name, measures)
 shown = geoms[geoms["code9"].isin(measures["town_code"])]
-view = maps.view_for(shown.total_bounds) if f.districts or f.towns or ctx.scope else None
+view = maps.view_for(shown.total_bounds if f.districts or f.towns or ctx.scope else maps.CITY_BOUNDS)
 deck = maps.build_deck(
     rows,
     views.display_districts(),

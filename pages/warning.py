@@ -7,7 +7,7 @@ from heatmap.analysis import warning
 from heatmap.analysis.governance import ExitRules
 from heatmap.errors import HeatmapError
 from heatmap.filters import view_label
-from heatmap.i18n import count, percent, t
+from heatmap.i18n import t
 from heatmap.output import maps
 from heatmap.settings import governance_values, score_weights
 from ui import frame, views, warning_views
@@ -46,24 +46,26 @@ with map_col:
         geoms, shown, metric="p_top_ten", lang=lang, breaks=maps.PROBABILITY_BREAKS
     )
     in_view = geoms[geoms["code9"].isin(shown["town_code"])]
-    view = maps.view_for(in_view.total_bounds) if f.districts or f.towns or ctx.scope else None
+    bounds = in_view.total_bounds if f.districts or f.towns or ctx.scope else maps.CITY_BOUNDS
+    view = maps.view_for(bounds, height_px=520)
     st.pydeck_chart(maps.build_deck(rows, views.display_districts(), view=view), height=520,
                     key="warn_map")  # fmt: skip
 with legend_col:
     views.legend(legend, lang)
 st.markdown(f"**{t('warn_list_title', lang, target=target)}**")
 top = risk.head(15)
-table = pd.DataFrame(
-    {
-        t("col_town", lang): top["town_name"],
-        t("col_district", lang): top["district_name"],
-        t("warn_col_p", lang): top["p_top_ten"].map(percent),
-        t("warn_col_rank", lang): top["rank"],
-        t("warn_col_projected_rank", lang): top["projected_rank"],
-        t("warn_col_reasons", lang): top["reasons"].map(t("list_sep", lang).join),
-    }
-)
-st.dataframe(table, hide_index=True, width="stretch", height=520)
+table, config = views.number_table(
+    pd.DataFrame({
+        "town": top["town_name"], "district": top["district_name"], "p": top["p_top_ten"],
+        "rank": top["rank"], "projected_rank": top["projected_rank"],
+        "reasons": top["reasons"].map(t("list_sep", lang).join),
+    }),
+    {"p": "percent", "rank": "rank", "projected_rank": "rank"},
+    {"town": t("col_town", lang), "district": t("col_district", lang), "p": t("warn_col_p", lang),
+     "rank": t("warn_col_rank", lang), "projected_rank": t("warn_col_projected_rank", lang)},
+)  # fmt: skip
+config["reasons"] = st.column_config.TextColumn(t("warn_col_reasons", lang), width="large")
+st.dataframe(table, column_config=config, hide_index=True, width="stretch", height=520)
 views.downloads(
     pd.DataFrame(
         {
@@ -95,22 +97,21 @@ except HeatmapError as exc:
 else:
     now = views.in_view(now, ctx).head(15)
     st.caption(t("warn_nowcast_note", lang, day=day))
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("warn_col_projected_rank", lang): now["projected_rank"],
-                t("col_town", lang): now["town_name"],
-                t("col_district", lang): now["district_name"],
-                t("warn_col_observed_so_far", lang): now["observed"].map(count),
-                t("warn_col_projected_volume", lang): now["projected_volume"].map(count),
-                t("warn_col_interval", lang): [
-                    f"{count(a)} – {count(b)}" for a, b in zip(now["low"], now["high"], strict=True)
-                ],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    shown, config = views.number_table(
+        pd.DataFrame({
+            "projected_rank": now["projected_rank"], "town": now["town_name"],
+            "district": now["district_name"], "observed": now["observed"].round(),
+            "projected": now["projected_volume"].round(), "low": now["low"].round(),
+            "high": now["high"].round(),
+        }),  # numbers stay numbers: right-aligned, sortable
+        {"projected_rank": "rank", "observed": "count", "projected": "count", "low": "count",
+         "high": "count"},
+        {"projected_rank": t("warn_col_projected_rank", lang), "town": t("col_town", lang),
+         "district": t("col_district", lang), "observed": t("warn_col_observed_so_far", lang),
+         "projected": t("warn_col_projected_volume", lang), "low": t("warn_col_low", lang),
+         "high": t("warn_col_high", lang)},
+    )  # fmt: skip
+    st.dataframe(shown, column_config=config, hide_index=True, width="stretch")
 
 st.divider()
 st.markdown(f"**{t('warn_exit_title', lang, month=month)}**")

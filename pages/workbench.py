@@ -56,7 +56,8 @@ cols[0].metric(
 )
 for col, key in zip(cols[1:], ("total", "done", "due", "overdue"), strict=True):
     col.metric(t(f"work_fig_{key}", lang), int(figures[key]) if figures is not None else 0)
-st.caption(t("work_store", lang, where=where.describe()))
+# never a server path or URL on the page: only what kind of store holds the lists
+st.caption(t("work_store", lang, where="PostgreSQL" if where.dialect == "postgresql" else t("work_store_file", lang)))
 if not editable:
     st.info(t("work_read_only", lang))
 

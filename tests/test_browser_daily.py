@@ -139,3 +139,47 @@ def test_a_click_on_a_town_selects_it_and_a_second_click_clears_it(server: str, 
     trend.first.wait_for(timeout=60_000)
     page.mouse.click(x, y)  # the same town again: the selection is cleared
     trend.first.wait_for(state="detached", timeout=60_000)
+
+
+#: Latin words a Chinese page may show: formats, units, codes, the language switch, and the names
+#: of the data's sources (as their licences require them to be named).
+ALLOWED_LATIN = {
+    "CSV", "Excel", "XLSX", "PPTX", "PDF", "PNG", "ZIP", "Parquet", "PARQUET", "TSV", "TXT", "GBK",
+    "UTF", "English", "Language", "MB", "km", "H3", "README", "PostgreSQL", "WGS84", "WGS", "GCJ",
+    "BD", "EPSG", "App", "GitHub", "Vonng", "adcode", "npm", "china", "division", "PyPI", "cnmaps",
+    "data", "MIT", "CC", "BY", "DataV", "geo",
+}  # fmt: skip
+
+VISIBLE_TEXT = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.querySelector('[data-testid=stApp]'), NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest('[data-testid=stIconMaterial], [aria-hidden=true], script, style')) continue;
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    if (style.visibility === 'hidden' || style.display === 'none' || parseFloat(style.fontSize) === 0
+        || box.width <= 1 || box.height <= 1 || !el.offsetParent) continue;
+    out.push(n.textContent);
+  }
+  return out.join('\\n');
+}"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["", "ranking", "governance", "warning", "topics", "categories", "workbench", "briefing",
+     "data", "audit", "notes"],
+)  # fmt: skip
+def test_a_chinese_page_shows_no_stray_english(server: str, page, path: str) -> None:
+    import re
+
+    page.goto(f"{server}/{path}?from=2021-05&to=2021-05&d={HAIDIAN}", wait_until="domcontentloaded")
+    page.locator("[data-testid='stMainBlockContainer'] h3").first.wait_for(timeout=90_000)
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=stSkeleton]').length === 0", timeout=90_000
+    )
+    page.wait_for_timeout(1500)
+    text = page.evaluate(VISIBLE_TEXT)
+    words = set(re.findall(r"[A-Za-z]{2,}", text))
+    assert words <= ALLOWED_LATIN, f"/{path}: {sorted(words - ALLOWED_LATIN)}"

@@ -119,6 +119,7 @@ def _build_frame() -> Context:
     _settle_heap()
     principal = auth.gate(current_lang())
     lang = language_toggle()
+    _builtin_texts(lang)
     present.presentation_mode(lang)
     auth.sidebar(lang)
     if principal.source == "demo":
@@ -137,6 +138,24 @@ def _build_frame() -> Context:
         scope_towns=scope.towns, principal=principal, district_names=districts,
         town_names=towns, town_districts=town_districts(db),
     )  # fmt: skip
+
+
+def _builtin_texts(lang: str) -> None:
+    """Streamlit's own widget texts (the uploader's button and limit line) in the page's
+    language: Streamlit has no setting for them, so they are replaced by style (the English
+    text is kept at size zero and the catalogue's text drawn after it)."""
+    upload, limit = t("st_upload", lang), t("st_upload_limit", lang)
+    st.html(
+        "<style>"
+        "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p"
+        "{font-size:0} "
+        "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p::after"
+        f"{{content:'{upload}';font-size:0.875rem}} "
+        "[data-testid='stFileUploaderDropzoneInstructions'] span{font-size:0} "
+        f"[data-testid='stFileUploaderDropzoneInstructions'] span::after{{content:'{limit}';"
+        "font-size:0.75rem}"
+        "</style>"
+    )
 
 
 def boundary_set(name: str) -> BoundarySet:
@@ -227,7 +246,8 @@ def _wait_for_demo(db: Path, lang: str) -> None:
     scale = os.environ.get("HEATMAP_DEMO_SCALE")
     demo_build.start_build(db, scale=float(scale) if scale else None)
     bar = st.progress(0.0, text=t("building_demo", lang))
-    st.caption(t("building_demo_note", lang))
+    note = st.empty()  # cleared with the bar once the store is ready
+    note.caption(t("building_demo_note", lang))
     while True:
         status = demo_build.read_progress(db) or {}
         fresh = float(status.get("at", 0)) >= began - 1 or demo_build.build_running(db)
@@ -244,6 +264,7 @@ def _wait_for_demo(db: Path, lang: str) -> None:
         bar.progress(min(max(fraction, 0.0), 1.0), text=message)
         time.sleep(0.5)
     bar.empty()
+    note.empty()
     _connection.clear()
     st.toast(t("built_demo", lang, records=int(status.get("records", 0))))
 

@@ -12,7 +12,7 @@ from heatmap import i18n
 from heatmap.analysis import governance, queries
 from heatmap.filters import View
 from heatmap.geo.geography import load_districts
-from heatmap.i18n import count, percent, points, signed_percent, t
+from heatmap.i18n import count, percent, points, setting, signed_percent, t
 from heatmap.intake.store import RECORD_COLUMNS
 from heatmap.measures import RATES
 from heatmap.output import reports
@@ -223,27 +223,29 @@ def about(ctx: Context) -> None:
     st.subheader(t("about_boundaries", ctx.lang))
     if b.approximate:
         st.info(f"{b.notice(ctx.lang)}{t('colon', ctx.lang)}{b.title(ctx.lang)}")
+    lang, colon = ctx.lang, t("colon", ctx.lang)
     st.markdown(
-        f"- {b.meta.get('source', '')}\n- {b.meta.get('vintage', '')}\n- CRS: {b.meta.get('crs', '')}"
+        f"- {t('about_source', lang)}{colon}{b.describe('source', lang)}\n"
+        f"- {t('about_vintage', lang)}{colon}{b.describe('vintage', lang)}\n"
+        f"- {t('about_crs', lang)}{colon}{b.meta.get('crs', '')}"
     )
     missing = pd.DataFrame(b.meta.get("missing_from_2023_list", []))
     if not missing.empty:
-        st.caption(t("about_missing_towns", ctx.lang, n=len(missing)))
-        st.dataframe(missing, hide_index=True, width="stretch")
-    st.subheader(t("about_layout", ctx.lang))
-    st.dataframe(
-        pd.DataFrame(RECORD_COLUMNS, columns=["column", "type", "meaning"]),
-        hide_index=True,
-        width="stretch",
-    )
-    st.subheader(t("about_settings", ctx.lang))
+        st.caption(t("about_missing_towns", lang, n=len(missing)))
+        headers = {"code9": "col_town_code", "name": "col_town", "district_name": "col_district",
+                   "kind": "col_kind"}  # fmt: skip
+        shown = missing.rename(columns={k: t(v, lang) for k, v in headers.items()})
+        st.dataframe(shown, hide_index=True, width="stretch")
+    st.subheader(t("about_layout", lang))
+    st.dataframe(record_layout(lang), hide_index=True, width="stretch")
+    st.subheader(t("about_settings", lang))
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    "name": s.name + (" *" if s.assumption else ""),
-                    "default": str(s.default),
-                    "help": s.help(ctx.lang),
+                    t("about_setting_name", lang): s.name + (" *" if s.assumption else ""),
+                    t("about_setting_default", lang): setting(s.default),
+                    t("about_setting_help", lang): s.help(lang),
                 }
                 for s in SETTINGS
             ]
@@ -251,6 +253,26 @@ def about(ctx: Context) -> None:
         hide_index=True,
         width="stretch",
     )
+
+
+_SQL_KINDS = {"VARCHAR": "kind_text", "TIMESTAMP": "kind_time", "DATE": "kind_date",
+              "DOUBLE": "kind_number", "BIGINT": "kind_number", "INTEGER": "kind_number",
+              "BOOLEAN": "kind_bool", "UBIGINT": "kind_number"}  # fmt: skip
+
+
+def record_layout(lang: str) -> pd.DataFrame:
+    """The store's record columns with their kind and meaning in ``lang`` (the catalogue's
+    ``field_<column>``; a column it does not know keeps the store's own description)."""
+    rows = []
+    for name, sql, meaning in RECORD_COLUMNS:
+        kind = _SQL_KINDS.get(sql.split()[0])
+        key = f"field_{name}"
+        rows.append({
+            t("about_field", lang): name,
+            t("about_field_kind", lang): t(kind, lang) if kind else sql,
+            t("about_field_meaning", lang): t(key, lang) if key in i18n.TEXT else meaning,
+        })  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 RULE_INPUTS: tuple[tuple[str, float, float, float], ...] = (

@@ -68,6 +68,7 @@ def backtest_section(
         st.info(t("warn_backtest_none", lang))
         return
     st.markdown(parts["verdict"])
+    st.caption(t("warn_measure_note", lang))
     left, right = st.columns([2, 3])
     left.dataframe(parts["means"], hide_index=True, width="stretch")
     right.plotly_chart(charts.prebuilt(parts["chart"]), width="stretch")
@@ -94,12 +95,13 @@ def _backtest_parts(
     means = found.mean_scores()
     first, last = found.backtest["month"].min(), found.backtest["month"].max()
     verdict = "warn_beats" if found.beats_persistence() else "warn_not_beats"
-    new_recall = means["new_entrant_recall"].astype("float64").to_dict()
+    sums = found.backtest.groupby("method")[["new_hits", "n_new"]].sum().astype("int64")
+    caught = sums["new_hits"].to_dict()
+    n_new = int(sums["n_new"].max()) if len(sums) else 0
     months = found.backtest.pivot_table(
-        index="month", columns="method", values=["precision", "recall", "new_entrant_recall"]
+        index="month", columns="method", values=["precision", "new_entrant_recall"]
     )
-    score_keys = {"precision": "warn_col_precision", "recall": "warn_col_recall",
-                  "new_entrant_recall": "warn_col_new_recall"}  # fmt: skip
+    score_keys = {"precision": "warn_col_hit_rate", "new_entrant_recall": "warn_col_new_recall"}
     months.columns = [
         f"{t(score_keys[score], lang)}·{t(f'warn_method_{m}', lang)}" for score, m in cast("list[tuple[str, str]]", months.columns.to_list())
     ]
@@ -111,15 +113,17 @@ def _backtest_parts(
             method=t(f"warn_method_{method}", lang),
             first=first,
             last=last,
-            ours=percent(new_recall[method]),
-            base=percent(new_recall["persistence"]),
+            n_new=count(n_new), hits=count(caught.get(method, 0)),
+            ours=percent(caught.get(method, 0) / n_new if n_new else None),
+            base_hits=count(caught.get("persistence", 0)),
         ),  # fmt: skip
         "means": pd.DataFrame(
             {
                 t("warn_col_method", lang): [t(f"warn_method_{m}", lang) for m in means.index],
-                t("warn_col_precision", lang): means["precision"].map(percent).to_list(),
-                t("warn_col_recall", lang): means["recall"].map(percent).to_list(),
-                t("warn_col_new_recall", lang): means["new_entrant_recall"].map(percent).to_list(),
+                t("warn_col_hit_rate", lang): means["precision"].map(percent).to_list(),
+                t("warn_col_new_caught", lang): [
+                    f"{count(caught.get(m, 0))} / {count(n_new)}" for m in means.index
+                ],
             }
         ),
         "chart": charts.backtest_figure(found.backtest, lang=lang).to_dict(),

@@ -281,6 +281,14 @@ def spell_timeline(
             )  # fmt: skip
     fig.update_layout(
         title=t("work_timeline_title", lang), height=260, margin={"l": 10, "r": 10, "t": 40, "b": 30},
-        legend={"orientation": "h", "y": -0.25}, xaxis={"type": "date", "tickformat": "%Y-%m"},
+        legend={"orientation": "h", "y": -0.25}, xaxis={"type": "date", "tickformat": "%Y-%m", "dtick": _month_step(fig), "tick0": "2019-01-01"},
     )  # fmt: skip
     return fig
+
+
+def _month_step(fig: go.Figure) -> str:
+    """Ticks a whole number of months apart (one a month up to a year, then every 3 or 6), so a
+    month is never written twice."""
+    days = pd.to_datetime([x for trace in fig.data for x in (trace.x or ())], errors="coerce")
+    span = (days.max() - days.min()).days / 30.4 if len(days) and days.notna().any() else 0
+    return "M1" if span <= 12 else "M3" if span <= 36 else "M6"

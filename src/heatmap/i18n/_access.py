@@ -5,7 +5,7 @@ from __future__ import annotations
 TEXT: dict[str, tuple[str, str]] = {
     "auth_title": ("登录", "Sign in"),
     "auth_help": (
-        "本系统数据按角色与辖区授权查看。账号由数据管理员开设（python -m heatmap users add）。",
+        "本系统数据按角色与辖区授权查看。账号由数据管理员开设。",
         "What you see depends on your role and area. Accounts are created by the data "
         "administrator (python -m heatmap users add).",
     ),
@@ -29,7 +29,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "every page.",
     ),
     "auth_off_real": (
-        "未启用登录（HEATMAP_AUTH=off）：任何能访问本端口的人都能查看全部数据并导入文件。",
+        "未启用登录：任何能访问本端口的人都能查看全部数据并导入文件。请管理员开启登录。",
         "Sign-in is switched off (HEATMAP_AUTH=off): anyone who reaches this port sees all data "
         "and can import files.",
     ),
@@ -60,7 +60,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit_locked": ("已锁定", "Locked"),
     "audit_no_users": ("尚无本地账号。", "No local accounts yet."),
     "audit_users_cli": (
-        "账号在服务器上管理：python -m heatmap users add|list|disable|enable|set-role|password（密码从标准输入读取）。",
+        "账号由管理员在服务器命令行中管理（开设、停用、启用、改角色、改密码），命令见使用说明（README）。",
         "Accounts are managed on the server: python -m heatmap users add|list|disable|enable|"
         "set-role|password (the password is read from stdin).",
     ),
@@ -76,7 +76,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "policy_save": ("保存策略", "Save policy"),
     "policy_saved": ("已保存，修改已记入审计日志。", "Saved; the change is in the audit trail."),
     "policy_env": (
-        "登录方式（HEATMAP_AUTH=auto|local|oidc|off）与单点登录的声明名称由服务器环境变量设定，见 README。",
+        "登录方式与单点登录的声明名称由服务器环境变量设定，见使用说明（README）。",
         "The sign-in method (HEATMAP_AUTH=auto|local|oidc|off) and the single sign-on claim "
         "names are set in the server's environment; see the README.",
     ),

@@ -65,6 +65,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "paren_close": ("）", ")"),
     "colon": ("：", ": "),
     "unit_points": ("个百分点", "pp"),
+    "st_upload": ("选择文件", "Browse files"),
+    "st_upload_limit": ("可拖放文件到此处；单个文件不超过 500 MB", "Drop files here; up to 500 MB each"),
     "choose": ("请选择或输入", "Choose or type"),
     "source_line": ("数据来源：{source}；{notice}", "Source: {source}; {notice}"),
     "present_toggle": ("演示模式（投影、截图）", "Presentation mode (projection, screenshots)"),

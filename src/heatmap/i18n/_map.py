@@ -45,4 +45,5 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "problems_title": ("{town} {label} 主要问题", "{town}: top problems, {label}"),
     "rank_axis": ("全市排名", "City rank"),
+    "share_of_town": ("占本街乡镇", "share of the town"),
 }

@@ -30,7 +30,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "The list decides the problems; the sidebar theme/problem filter only preselects the problem below.",
     ),
     "topics_rule_note": (
-        "环比下降：当月量低于上月；降幅超过 {pct}%：环比低于 −{pct}%。清单：分类表中 lists 含 {year} 的问题（{source}）。",
+        "环比下降：当月量低于上月；降幅超过 {pct}%：环比低于 −{pct}%。清单：分类配置中列入 {year} 年清单的问题。",
         "Fell: volume below the previous month's; by more than {pct}%: change below −{pct}%. "
         "The list: problems whose `lists` contain {year} in the taxonomy ({source}).",
     ),
@@ -66,7 +66,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "spikes_title": ("异常升高预警（{month}）", "Spike alerts ({month})"),
     "spike_rule": (
-        "规则：当月量 ≥ max({min}，{factor} × 前 {window} 个月中位数)，无记录的月份按 0 计",
+        "规则：当月量不少于 {min}，且不少于前 {window} 个月中位数的 {factor} 倍；无记录的月份按 0 计",
         "Rule: volume ≥ max({min}, {factor} × median of the previous {window} months); months without records count as 0",
     ),
     "spike_settings": ("预警规则参数（可调整）", "Alert rule (adjustable)"),
@@ -87,8 +87,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "spikes_count": ("共 {n} 条预警", "{n} alerts"),
     "tasks_title": ("一方案三清单任务进度", "Task progress (plan and task lists)"),
     "tasks_help": (
-        "上传任务清单 CSV（UTF-8 或 GBK）：列 problem（问题）、task（任务）、due_month（计划完成月份 YYYY-MM）、"
-        "done_month（完成月份，未完成留空）；也接受中文表头 问题、任务、计划完成月份、完成月份。进度按 {month} 计。",
+        "上传任务清单 CSV（UTF-8 或 GBK 编码）：表头为 问题、任务、计划完成月份（如 2021-05）、完成月份（未完成留空），"
+        "模板中的英文表头也可用。进度按 {month} 计。",
         "Upload the task list as CSV (UTF-8 or GBK): problem, task, due_month (YYYY-MM), done_month "
         "(empty while open); Chinese headers are accepted too. Progress is counted as of {month}.",
     ),

@@ -26,6 +26,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "warn_col_projected_rank": ("预计排名", "Projected rank"),
     "warn_col_projected_volume": ("预计接诉量", "Projected volume"),
     "warn_col_reasons": ("依据", "Reasons"),
+    "warn_col_low": ("区间下限", "Interval low"),
+    "warn_col_high": ("区间上限", "Interval high"),
     "warn_backtest_title": (
         "回测：预测的前十与实际前十",
         "Backtest: predicted against actual top ten",
@@ -35,18 +37,31 @@ TEXT: dict[str, tuple[str, str]] = {
         "Fewer than 13 months of data: no backtest.",
     ),
     "warn_beats": (
-        "{first} 至 {last} 的回测中，{method}对新进入前十的街乡镇的召回率为 {ours}，高于延续法的 {base}。",
-        "Backtest {first} to {last}: {method} recalls {ours} of new entrants to the top ten, more than persistence ({base}).",
+        "{first} 至 {last} 共有 {n_new} 次新进入前十（当月进入、上月不在前十）；{method}提前一个月预见了其中 {hits} 次（{ours}），延续法为 {base_hits} 次。",
+        "From {first} to {last} the top ten gained {n_new} new entrants; {method} foresaw {hits} of them a month ahead ({ours}), persistence {base_hits}.",
     ),
     "warn_not_beats": (
-        "{first} 至 {last} 的回测中，{method}对新进入前十的街乡镇的召回率为 {ours}，**没有超过**延续法（{base}）：新进入者仍难以提前预见，请把风险名单作为关注线索而非预判。",
-        "Backtest {first} to {last}: {method} recalls {ours} of new entrants to the top ten and **does not beat** persistence ({base}): new entrants remain hard to foresee; read the list as leads, not forecasts.",
+        "{first} 至 {last} 共有 {n_new} 次新进入前十；{method}提前预见了 {hits} 次（{ours}），**不比延续法多**（{base_hits} 次）：新进入者仍难以提前预见，请把风险名单作为关注线索而非预判。",
+        "From {first} to {last} the top ten gained {n_new} new entrants; {method} foresaw {hits} ({ours}), **no more than** persistence ({base_hits}): read the list as leads, not forecasts.",
     ),
+    "warn_measure_note": (
+        "衡量方法：每种方法每月给出 10 个街乡镇，与实际前十（也是 10 个）比较，所以精确率与召回率相同，合称“前十命中率”；"
+        "预警真正要发现的是新进入前十者，延续法（沿用本月前十）按定义发现不了他们。",
+        "How it is measured: each method names 10 towns a month against an actual top ten of 10, so precision "
+        "equals recall (the \"top-ten hit rate\"); what a warning is for is the new entrants, which persistence "
+        "(this month's top ten again) cannot foresee by construction.",
+    ),
+    "warn_col_hit_rate": ("前十命中率", "Top-ten hit rate"),
+    "warn_col_new_caught": ("预见的新进入者", "New entrants foreseen"),
+    "warn_axis_new_caught": ("提前一个月预见的新进入者（次）", "New entrants foreseen a month ahead"),
     "warn_col_method": ("方法", "Method"),
     "warn_col_precision": ("精确率", "Precision"),
     "warn_col_recall": ("召回率", "Recall"),
     "warn_col_new_recall": ("新进入者召回率", "New-entrant recall"),
-    "warn_backtest_chart": ("各月前十召回率", "Recall of the top ten by month"),
+    "warn_backtest_chart": (
+        "回测期间 {n} 次新进入前十中，各方法提前预见的次数",
+        "Of the {n} new entrants to the top ten, how many each method foresaw",
+    ),
     "warn_backtest_months": ("逐月回测结果", "Backtest by month"),
     "warn_calibration": ("概率校准（所选方法）", "Calibration (chosen method)"),
     "warn_col_bin": ("预测概率区间", "Predicted p"),

@@ -190,7 +190,7 @@ def build_demo(
     try:
         store.replace_towns(con, towns)
         for i, month in enumerate(totals["month"]):
-            report(i / N_MONTHS, f"生成 {month} 演示数据 / generating {month}")
+            report(i / N_MONTHS, f"正在生成 {month} 的演示数据")
             row = totals.iloc[i]
             raw = model.month_records(
                 month, i, int(row["dispatched"]), int(row["accepted"]), int(row["covid"])

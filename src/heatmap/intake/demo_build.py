@@ -108,7 +108,7 @@ def build(db: str | os.PathLike[str], *, scale: float | None = None) -> int:
     with _locked(db) as held:
         if held is None:
             return 3
-        _write_progress(db, state="running", fraction=0.0, message="开始生成演示数据 / starting")
+        _write_progress(db, state="running", fraction=0.0, message="开始生成演示数据")
         try:
             counts = build_demo(
                 db, scale=DEFAULT_SCALE if scale is None else scale,

@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from heatmap.i18n import percent, signed_percent, t
+from heatmap.i18n import count, percent, signed_percent, t
 from heatmap.output.maps import FONT
 
 
@@ -61,16 +61,23 @@ def trend_spec(trend: pd.DataFrame, *, town: str, lang: str) -> dict[str, Any]:
     months = trend["month"].tolist()
     layout = copy.deepcopy(_secondary_y_layout())
     layout["xaxis"]["type"] = "category"
-    layout["yaxis"].update(title={"text": t("kpi_volume", lang)}, rangemode="tozero")
-    layout["yaxis2"].update(title={"text": t("rank_axis", lang)}, autorange="reversed")
+    # counts and ranks are whole numbers: integer ticks (",d"), never 8.8 or 45.3
+    layout["yaxis"].update(
+        title={"text": t("kpi_volume", lang)}, rangemode="tozero", tickformat=",d"
+    )
+    layout["yaxis2"].update(
+        title={"text": t("rank_axis", lang)}, autorange="reversed", tickformat="d",
+        tickmode="auto", nticks=6, rangemode="tozero",
+    )  # fmt: skip
     layout.update(_style_layout(t("trend_title", lang, town=town)))
     bar = {
         "type": "bar", "x": months, "y": trend["volume"].tolist(), "name": t("kpi_volume", lang),
-        "marker": {"color": "#f03b20"},
+        "marker": {"color": "#f03b20"}, "hovertemplate": "%{x}：%{y:,d}<extra></extra>",
     }  # fmt: skip
     line = {
         "type": "scatter", "x": months, "y": trend["rank"].tolist(), "name": t("rank_axis", lang),
         "mode": "lines+markers", "line": {"color": "#253494"}, "xaxis": "x", "yaxis": "y2",
+        "hovertemplate": "%{x}：" + t("rank_axis", lang) + " %{y:d}<extra></extra>",
     }  # fmt: skip
     return {"data": [bar, line], "layout": layout}
 
@@ -89,17 +96,20 @@ def problems_spec(
     lang: str,
     english: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Horizontal bars of a town's top problems, largest on top."""
+    """Horizontal bars of a town's top problems, largest on top: each bar says its count (the
+    quantity of the axis); its share of the town's requests is in the hover text."""
     names = problems["problem"].tolist()
     if lang == "en" and english:
         names = [english.get(p, p) for p in names]
     bar = {
         "type": "bar", "x": problems["volume"].tolist()[::-1], "y": names[::-1],
         "orientation": "h", "marker": {"color": "#fd8d3c"},
-        "text": [f"{s:.0%}" for s in problems["share"].tolist()[::-1]], "textposition": "auto",
+        "text": [count(v) for v in problems["volume"].tolist()[::-1]], "textposition": "auto",
+        "customdata": [percent(s) for s in problems["share"].tolist()[::-1]],
+        "hovertemplate": "%{y}：%{text}（" + t("share_of_town", lang) + " %{customdata}）<extra></extra>",
     }  # fmt: skip
     layout = {
-        "xaxis": {"title": {"text": t("kpi_volume", lang)}},
+        "xaxis": {"title": {"text": t("kpi_volume", lang)}, "tickformat": ",d"},
         **_style_layout(t("problems_title", lang, town=town, label=label)),
         "template": _template(),
     }
@@ -107,19 +117,30 @@ def problems_spec(
 
 
 def backtest_figure(backtest: pd.DataFrame, *, lang: str) -> go.Figure:
-    """Recall of the predicted top ten per month, one line per method (1 = all ten foreseen)."""
-    fig = go.Figure()
+    """New entrants to the top ten foreseen by each method over the backtest, out of all of them.
+
+    The figure that separates the methods: every method names ten towns a month, so its share of
+    the actual top ten (precision = recall) differs little between methods, while the towns that
+    enter the top ten are what a warning is for (persistence, by construction, foresees none).
+    """
+    sums = backtest.groupby("method", sort=False)[["new_hits", "n_new"]].sum()
+    names = [t(f"warn_method_{m}", lang) for m in sums.index]
+    caught = sums["new_hits"].astype("int64").tolist()
+    total = int(sums["n_new"].max()) if len(sums) else 0
     colours = {"persistence": "#969696", "rank_ma": "#41b6c4", "model": "#e6550d"}
-    for method, rows in backtest.groupby("method", sort=False):
-        fig.add_scatter(
-            x=rows["month"], y=rows["recall"], mode="lines+markers",
-            name=t(f"warn_method_{method}", lang), line={"color": colours.get(str(method))},
-        )  # fmt: skip
-    fig.update_yaxes(title_text=t("warn_col_recall", lang), tickformat=".0%", range=[0, 1.05])
-    fig.update_xaxes(type="category", tickangle=-45, nticks=12)  # 20+ months: every other one
-    fig = _style(fig, t("warn_backtest_chart", lang))
-    # the month labels take room below the axis: the legend goes under them, not over them
-    fig.update_layout(height=380, legend={"orientation": "h", "y": -0.35})
+    fig = go.Figure(
+        go.Bar(
+            x=caught, y=names, orientation="h",
+            marker_color=[colours.get(str(m), "#777777") for m in sums.index],
+            text=[f"{count(c)} / {count(total)}（{percent(c / total if total else None)}）" for c in caught],
+            textposition="auto", hovertemplate="%{y}：%{text}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_xaxes(
+        title_text=t("warn_axis_new_caught", lang), tickformat=",d", range=[0, max(total, 1)]
+    )
+    fig = _style(fig, t("warn_backtest_chart", lang, n=count(total)))
+    fig.update_layout(height=260, showlegend=False, yaxis={"autorange": "reversed"})
     return fig
 
 

@@ -25,6 +25,8 @@ DENSITY_COLORS = ((254, 235, 226), (251, 180, 185), (247, 104, 161), (197, 27, 1
 NO_DATA = (220, 220, 220)
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 BEIJING_VIEW = pdk.ViewState(latitude=40.15, longitude=116.45, zoom=8.0, min_zoom=6, max_zoom=14)
+#: Beijing's extent (minx, miny, maxx, maxy, degrees): the whole city fitted into a map's height.
+CITY_BOUNDS = (115.42, 39.44, 117.51, 41.06)
 
 
 #: Metrics shown as percentages on a rate's colour scale: the rates, and the 预警 page's
