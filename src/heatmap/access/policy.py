@@ -33,6 +33,8 @@ ACCESS_SETTINGS: tuple[AccessSetting, ...] = (
     AccessSetting("lockout_failures", 5, editable=True),
     AccessSetting("lockout_minutes", 15.0, editable=True),
     AccessSetting("other_district_names", False, editable=True),
+    # a 街乡镇 account sees its own district's totals (which count towns it was not granted)
+    AccessSetting("town_sees_district_totals", False, editable=True),
     AccessSetting("upload_max_mb", 500.0, editable=True),
     AccessSetting("oidc_role_claim", "heatmap_role"),
     AccessSetting("oidc_districts_claim", "heatmap_districts"),
