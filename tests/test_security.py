@@ -176,3 +176,26 @@ def test_brute_force_through_the_sign_in_form_locks_the_account(
     refused = audit.read(db, actions=("sign_in",))
     assert (refused["outcome"] == "refused").sum() == 6
     assert "the-right-pass-1" not in page_texts(at)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("theme", "[会话已过期，请点此重新登录](http://x)"),
+        ("theme", "![](http://x/i.png)"),
+        ("problem", "<a href='http://x'>登录</a>"),
+        ("from", "[重新登录](javascript:alert(1))"),
+        ("d", "**加粗** :red[红字] $x^2$"),
+        ("t", "www.example.com"),
+    ],
+)
+def test_link_values_are_echoed_as_plain_text_only(
+    app_env: Path, key: str, value: str
+) -> None:
+    before = _digest(app_env)
+    at = run_page("pages/ranking.py", **{key: value})
+    assert not at.exception
+    markdown = [w.value for w in at.warning] + page_texts(at).splitlines()
+    assert not any("http://x" in m or "javascript:" in m or "example.com" in m for m in markdown)
+    assert any(value in x.value for x in at.text)  # shown, as st.text: no Markdown, link or image
+    assert _digest(app_env) == before

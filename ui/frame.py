@@ -400,8 +400,10 @@ def _provenance(meta: dict[str, Any], boundaries: BoundarySet, lang: str) -> Non
     if boundaries.approximate:
         side.caption(f"{boundaries.notice(lang)}：{boundaries.title(lang)}")
     side.caption(f"{t('vintage', lang)}：{meta.get('vintage', '—')}")
-    if st.session_state.get("f_dropped"):
-        st.warning(t("dropped_params", lang, items="、".join(st.session_state["f_dropped"])))
+    if dropped := st.session_state.get("f_dropped"):
+        # the values come from the link: plain text (st.text), never Markdown (no link, no image)
+        st.warning(t("dropped_params_plain", lang, n=len(dropped)))
+        st.text("\n".join(v[:200] for v in dropped))
         st.session_state["f_dropped"] = []
 
 
