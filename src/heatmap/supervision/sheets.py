@@ -29,6 +29,7 @@ import pandas as pd
 
 from heatmap.errors import ConflictError, HeatmapError, ScopeError, WorkError
 from heatmap.formulas import is_formula
+from heatmap.intake.archives import SHEET_LIMITS
 from heatmap.intake.reading import read_table
 from heatmap.supervision.db import Connection
 from heatmap.supervision.work import (
@@ -453,7 +454,7 @@ def _read(data: bytes, filename: str) -> tuple[pd.DataFrame, Any, pd.DataFrame]:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
         try:
-            table, lines, broken = read_table(path)
+            table, lines, broken = read_table(path, workbook_limits=SHEET_LIMITS)
         except HeatmapError as exc:
             raise WorkError(str(exc).replace(path.name, Path(filename).name)) from exc
     if len(table) + len(broken) > MAX_ROWS:
