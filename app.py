@@ -3,7 +3,7 @@
 import streamlit as st
 
 from heatmap.i18n import t
-from ui.auth import gate, page_after_sign_in
+from ui.auth import gate, page_after_sign_in, refuse_unlisted_page
 from ui.frame import current_lang
 
 st.set_page_config(page_title="12345 诉求热力图", page_icon="🗺️", layout="wide")
@@ -24,6 +24,7 @@ if principal.can("import"):
 if principal.can("audit"):
     pages.append(st.Page("pages/audit.py", title=t("page_audit", lang), icon=":material/policy:", url_path="audit"))  # fmt: skip
 pages.append(st.Page("pages/about.py", title=t("page_about", lang), icon=":material/info:", url_path="notes"))
+refuse_unlisted_page(pages, lang)  # /data or /audit by URL without the right: said and logged
 current = st.navigation(pages)
 if (target := page_after_sign_in(pages, current)) is not None:  # the shared link's page, kept
     st.switch_page(target, query_params={k: st.query_params.get_all(k) for k in st.query_params})

@@ -56,7 +56,8 @@ cols[0].metric(
 )
 for col, key in zip(cols[1:], ("total", "done", "due", "overdue"), strict=True):
     col.metric(t(f"work_fig_{key}", lang), int(figures[key]) if figures is not None else 0)
-st.caption(t("work_store", lang, where=where.describe()))
+if ctx.principal.can("import"):  # administrators: which kind of store, never its path
+    st.caption(t("work_store", lang, where=where.label()))
 if not editable:
     st.info(t("work_read_only", lang))
 
@@ -133,6 +134,7 @@ with tabs[6]:
                             town_scope=work_views.allowed_towns(ctx), towns=names,
                         )  # fmt: skip
                 except HeatmapError as exc:
+                    auth.log("work_import", target=name, outcome="refused", detail=str(exc))
                     st.error(t("work_failed", lang, error=exc))
                 else:
                     auth.log(

@@ -87,6 +87,38 @@ def page_after_sign_in(pages: list[Any], current: Any) -> Any | None:
     return None if target is None or target.url_path == current.url_path else target
 
 
+#: Pages only some roles list (url path -> the right they need); opened by URL they are refused.
+_RIGHT_PAGES = {"data": "import", "audit": "audit"}
+
+
+def refuse_unlisted_page(pages: list[Any], lang: str) -> None:
+    """A page of :data:`_RIGHT_PAGES` asked for by URL by a role whose list lacks it: the router
+    opens the default page instead (Streamlit's "page not found"); this says why and logs it,
+    once per session and page."""
+    wanted = _intended_page()
+    right = _RIGHT_PAGES.get(wanted or "")
+    if right is None or any(p.url_path == wanted for p in pages):
+        return
+    marker = f"auth_refused_page_{wanted}"
+    if st.session_state.get(marker):
+        return
+    st.session_state[marker] = True
+    try:
+        current().require(right)
+    except AccessError as exc:
+        log("role_refused", target=f"/{wanted}", outcome="refused", detail=f"opened by URL: {exc}")
+        st.error(t("auth_refused", lang, error=exc))
+
+
+def _intended_page() -> str | None:
+    """The page name (url path) the browser asked this run for, if any."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    name = ctx.pages_manager.intended_page_name if ctx is not None else None
+    return str(name) if name else None
+
+
 def _router_mode(*, rerun: bool) -> None:
     """Leave Streamlit's pages-folder mode, in which a URL runs ``pages/x.py`` without ``app.py``.
 
