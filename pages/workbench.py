@@ -116,12 +116,12 @@ with tabs[6]:
     stem = f"{KINDS[kind]}清单_{month}"
     if ctx.principal.can("export"):
         left, right = st.columns(2)
-        left.download_button(t("download_xlsx", lang), safe.xlsx_bytes({KINDS[kind]: shown}), file_name=f"{stem}.xlsx",
-                             on_click=auth.log, args=("export",), kwargs={"target": f"{stem}.xlsx", "detail": "workbench"},
-                             key="work_xlsx")  # fmt: skip
-        right.download_button(t("download_csv", lang), safe.csv_bytes(shown), file_name=f"{stem}.csv",
-                              on_click=auth.log, args=("export",), kwargs={"target": f"{stem}.csv", "detail": "workbench"},
-                              key="work_csv")  # fmt: skip
+        left.download_button(t("download_xlsx", lang), auth.logged_download(lambda: safe.xlsx_bytes({KINDS[kind]: shown}),
+                             target=f"{stem}.xlsx", detail="workbench"), file_name=f"{stem}.xlsx",
+                             on_click="ignore", key="work_xlsx")  # fmt: skip
+        right.download_button(t("download_csv", lang), auth.logged_download(lambda: safe.csv_bytes(shown),
+                              target=f"{stem}.csv", detail="workbench"), file_name=f"{stem}.csv",
+                              on_click="ignore", key="work_csv")  # fmt: skip
     if editable:
         upload = st.file_uploader(t("work_upload", lang), type=["xlsx", "csv"], key="work_upload")
         if upload is not None and st.button(t("work_import", lang), key="work_import_run"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,6 +178,28 @@ def log(
         store_of_session(), principal.name, action, role=principal.role, target=target,
         scope=scope or str(st.session_state.get(SCOPE_KEY, "")), outcome=outcome, detail=detail,
     )  # fmt: skip
+
+
+def logged_download(
+    build: Callable[[], bytes], *, target: str, detail: str = ""
+) -> Callable[[], bytes]:
+    """``data`` for ``st.download_button``: the file is made when the button is clicked (Streamlit
+    runs the callable then, in another thread, and only then puts the file under ``/media/``),
+    and every click is logged as an export by this session's principal and scope.
+
+    Use with ``on_click="ignore"``: the click needs no rerun. The principal, store and scope
+    are taken now, at render: the callable runs outside the script, without the session.
+    """
+    principal, store = current(), store_of_session()
+    scope = str(st.session_state.get(SCOPE_KEY, ""))
+
+    def made() -> bytes:
+        data = build()
+        audit.record(store, principal.name, "export", role=principal.role, target=target,
+                     scope=scope, detail=detail)  # fmt: skip
+        return data
+
+    return made
 
 
 def sidebar(lang: str) -> None:
