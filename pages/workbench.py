@@ -136,6 +136,9 @@ with tabs[6]:
                 except HeatmapError as exc:
                     auth.log("work_import", target=name, outcome="refused", detail=str(exc))
                     st.error(t("work_failed", lang, error=exc))
+                except Exception as exc:  # a reader's crash on a crafted file: logged, in Chinese
+                    auth.log("work_import", target=name, outcome="failed", detail=f"crash: {exc!r}"[:2000])
+                    st.error(t("data_crashed", lang))
                 else:
                     auth.log(
                         "work_import",

@@ -139,3 +139,15 @@ def test_boundary_zips_are_held_to_the_same_size_check() -> None:
 def test_a_frame_reads_as_before() -> None:
     frame = pd.read_excel(io.BytesIO(_workbook()), dtype=str)
     assert frame.columns.tolist() == ["街乡镇", "诉求内容"]
+
+
+def test_a_workbook_with_malformed_xml_is_refused_in_chinese(tmp_path: Path) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_workbook())) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            dst.writestr(info, b"<worksheet><sheetData><row>" if "sheet1" in info.filename else data)
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(out.getvalue())
+    with pytest.raises(HeatmapError, match=r"export\.xlsx 工作簿已损坏或不完整"):
+        read_table(path)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,7 +77,10 @@ def read_table(
 def _read_workbook(path: Path) -> pd.DataFrame:
     try:
         return pd.read_excel(path, dtype=str, keep_default_na=False)
-    except (KeyError, zipfile.BadZipFile, EOFError) as exc:  # a part the workbook names is missing
+    except (OSError, ValueError, ImportError):
+        raise  # said by read_table
+    except Exception as exc:  # noqa: BLE001 - any parser failure on an uploaded workbook (a part
+        # it names missing: KeyError; malformed XML: ParseError, a SyntaxError) is a damaged file
         raise HeatmapError(
             f"{path.name} 工作簿已损坏或不完整（{exc!r}）；请在 Excel/WPS 中打开后另存为 .xlsx 再上传 "
             "(a damaged workbook)"
