@@ -444,3 +444,28 @@ def test_the_access_file_is_private_and_a_forged_audit_row_is_found(signed_store
     con.commit()
     con.close()
     assert cli.main(["audit", "verify", "--db", str(signed_store)]) == 1
+
+
+def test_an_attacker_named_sign_in_is_neutral_in_the_audit_export(
+    signed_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    from heatmap.access import accounts
+
+    for name in ('=HYPERLINK("http://x","点此")', "@SUM(A1:A9)", "+cmd|' /C calc'!A0"):
+        with pytest.raises(Exception, match="账号或密码错误"):
+            accounts.sign_in(signed_store, name, "whatever-password-1")
+    made: list = []
+    real = MediaFileManager.add_deferred
+    monkeypatch.setattr(
+        MediaFileManager, "add_deferred",
+        lambda self, build, *a, **k: made.append(build) or real(self, build, *a, **k),
+    )  # fmt: skip
+    at = _as(Principal("ops", "admin"), "pages/audit.py")
+    assert not at.exception
+    rows = list(csv.reader(io.StringIO(made[0]().decode("utf-8-sig"))))
+    users = [r[2] for r in rows[1:]]
+    assert {"'=HYPERLINK(\"http://x\",\"点此\")", "'@SUM(A1:A9)", "'+cmd|' /C calc'!A0"} <= set(users)
