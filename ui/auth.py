@@ -192,14 +192,37 @@ def logged_download(
     """
     principal, store = current(), store_of_session()
     scope = str(st.session_state.get(SCOPE_KEY, ""))
+    settings = st.session_state.get("auth_settings") or {}
+    expire = float(settings.get("download_expire_seconds", 30.0))
 
     def made() -> bytes:
         data = build()
         audit.record(store, principal.name, "export", role=principal.role, target=target,
                      scope=scope, detail=detail)  # fmt: skip
+        _expire_downloads(expire)
         return data
 
     return made
+
+
+def _expire_downloads(after: float) -> None:
+    """Drop the file a click just made from ``/media/`` (served there without any cookie check)
+    within ``after`` to ``2 × after`` seconds, instead of whenever two more scripts run on the
+    server: two sweeps of Streamlit's media cleanup, ``after`` seconds apart (the first marks
+    the files no session shows, the second deletes those still unshown — what Streamlit does
+    after every script run). Not public API (checked by the browser test)."""
+    import threading
+
+    def sweep() -> None:
+        from streamlit import runtime
+
+        if runtime.exists():
+            runtime.get_instance().media_file_mgr.remove_orphaned_files()
+
+    for delay in (after, 2 * after):
+        timer = threading.Timer(delay, sweep)
+        timer.daemon = True
+        timer.start()
 
 
 def sidebar(lang: str) -> None:

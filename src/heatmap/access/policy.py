@@ -36,6 +36,8 @@ ACCESS_SETTINGS: tuple[AccessSetting, ...] = (
     # a 街乡镇 account sees its own district's totals (which count towns it was not granted)
     AccessSetting("town_sees_district_totals", False, editable=True),
     AccessSetting("upload_max_mb", 500.0, editable=True),
+    # a download's file, made on click, is dropped from Streamlit's /media/ within 1–2 × this
+    AccessSetting("download_expire_seconds", 30.0),
     AccessSetting("oidc_role_claim", "heatmap_role"),
     AccessSetting("oidc_districts_claim", "heatmap_districts"),
     AccessSetting("oidc_towns_claim", "heatmap_towns"),
