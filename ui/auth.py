@@ -95,8 +95,10 @@ _RIGHT_PAGES = {"data": "import", "audit": "audit"}
 def refuse_unlisted_page(pages: list[Any], lang: str) -> None:
     """A page of :data:`_RIGHT_PAGES` asked for by URL by a role whose list lacks it: the router
     opens the default page instead (Streamlit's "page not found"); this says why and logs it,
-    once per session and page."""
-    wanted = _intended_page()
+    once per session and page. Asked for: the page of this run's request, or the page of the
+    link opened before signing in (a URL typed in the address bar opens a new session, so it is
+    asked for at the sign-in screen)."""
+    wanted = _intended_page() or st.session_state.get(NEXT_PAGE)
     right = _RIGHT_PAGES.get(wanted or "")
     if right is None or any(p.url_path == wanted for p in pages):
         return
