@@ -151,3 +151,29 @@ def test_a_workbook_with_malformed_xml_is_refused_in_chinese(tmp_path: Path) -> 
     path.write_bytes(out.getvalue())
     with pytest.raises(HeatmapError, match=r"export\.xlsx 工作簿已损坏或不完整"):
         read_table(path)
+
+
+def test_the_workbench_stops_reading_a_workbook_past_its_row_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from heatmap.supervision import sheets
+
+    book = openpyxl.Workbook()
+    book.active.append(["街乡镇代码", "督办起始月", "事项名称"])
+    for n in range(50):
+        book.active.append(["110101001", "2026-09", f"事项{n}"])
+    out = io.BytesIO()
+    book.save(out)
+    seen: list[int] = []
+    real = reading.pd.read_excel
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        frame = real(*args, **kwargs)
+        seen.append(len(frame))
+        return frame
+
+    monkeypatch.setattr(reading.pd, "read_excel", counted)
+    monkeypatch.setattr(sheets, "MAX_ROWS", 10)
+    with pytest.raises(WorkError, match="^表格超过上限 10 行；请分批导入$"):
+        sheets._read(out.getvalue(), "清单.xlsx")
+    assert seen == [11]  # 50 rows in the file, 11 read

@@ -41,13 +41,18 @@ _WIDE = np.array(sorted(WIDE_SPACES), dtype=np.int64)
 
 
 def read_table(
-    path: str | os.PathLike[str], *, workbook_limits: Limits = WORKBOOK_LIMITS
+    path: str | os.PathLike[str],
+    *,
+    workbook_limits: Limits = WORKBOOK_LIMITS,
+    workbook_rows: int | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     """The file as text cells, each row's line number in the file, and the rows that are broken.
 
     Broken rows (more fields than the header) are returned with their line and reason, never dropped.
     A workbook is checked from its zip directory first (:func:`heatmap.intake.archives.check_workbook`
-    with ``workbook_limits``): a zip bomb or another zip renamed ``.xlsx`` is refused unread.
+    with ``workbook_limits``): a zip bomb or another zip renamed ``.xlsx`` is refused unread;
+    ``workbook_rows`` stops reading a workbook after that many rows (the caller refuses a table
+    that reaches it).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -55,7 +60,7 @@ def read_table(
     try:
         if suffix in (".xlsx", ".xlsm"):
             check_workbook(path, limits=workbook_limits)
-            frame = _read_workbook(path)
+            frame = _read_workbook(path, workbook_rows)
             return _strip(frame), np.arange(len(frame)) + 2, none
         if suffix == ".parquet":
             frame = pd.read_parquet(path).astype("string").fillna("").astype(object)
@@ -74,9 +79,9 @@ def read_table(
     raise HeatmapError(f"不支持的文件类型 {suffix!r}（{path.name}）；支持 CSV、XLSX、Parquet")
 
 
-def _read_workbook(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_excel(path, dtype=str, keep_default_na=False)
+def _read_workbook(path: Path, rows: int | None) -> pd.DataFrame:
+    try:  # openpyxl reads row by row: with ``nrows`` it stops there
+        return pd.read_excel(path, dtype=str, keep_default_na=False, nrows=rows)
     except (OSError, ValueError, ImportError):
         raise  # said by read_table
     except Exception as exc:  # noqa: BLE001 - any parser failure on an uploaded workbook (a part
