@@ -184,6 +184,7 @@ with st.expander(t("official_title", lang)):
             towns = ctx.boundaries.frame.rename(columns={"code9": "town_code", "name": "town_name"})
             compared = governance.compare_official(ledger, official, towns, within=mine)
         except (HeatmapError, ValueError, UnicodeDecodeError) as exc:
+            data_views.log_unreadable(upload, exc)
             st.error(t("official_error", lang, error=exc))
         else:
             st.dataframe(compared, hide_index=True, width="stretch")

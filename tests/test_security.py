@@ -469,3 +469,19 @@ def test_an_attacker_named_sign_in_is_neutral_in_the_audit_export(
     rows = list(csv.reader(io.StringIO(made[0]().decode("utf-8-sig"))))
     users = [r[2] for r in rows[1:]]
     assert {"'=HYPERLINK(\"http://x\",\"点此\")", "'@SUM(A1:A9)", "'+cmd|' /C calc'!A0"} <= set(users)
+
+
+@pytest.mark.parametrize(
+    ("page", "key", "csv"),
+    [("pages/governance.py", "official_csv", "名称,月份\n甲,2020-01\n"),
+     ("pages/topics.py", "tasks_csv", "x\n1\n")],
+)  # fmt: skip
+def test_a_table_its_reader_refuses_is_logged_once(
+    signed_store: Path, page: str, key: str, csv: str
+) -> None:
+    at = _as(Principal("shi", "city"), page)
+    at.file_uploader(key=key).set_value(("list.csv", csv.encode(), "text/csv")).run()
+    assert not at.exception and at.error
+    at.run()  # still in the uploader: not logged again
+    refused = audit.read(signed_store, actions=("upload_refused",))
+    assert refused["target"].tolist() == ["list.csv"] and refused["outcome"].tolist() == ["refused"]
