@@ -485,3 +485,17 @@ def test_a_table_its_reader_refuses_is_logged_once(
     at.run()  # still in the uploader: not logged again
     refused = audit.read(signed_store, actions=("upload_refused",))
     assert refused["target"].tolist() == ["list.csv"] and refused["outcome"].tolist() == ["refused"]
+
+
+def test_a_missing_store_is_named_without_the_server_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sent import sent_text
+
+    missing = tmp_path / "secret-folder" / "real.duckdb"
+    monkeypatch.setenv("HEATMAP_DB", str(missing))
+    monkeypatch.setenv("HEATMAP_AUTH", "off")
+    monkeypatch.delenv("HEATMAP_SCOPE", raising=False)
+    at = run_page("pages/ranking.py")
+    assert any("real.duckdb 不存在" in e.value for e in at.error)
+    assert "secret-folder" not in sent_text(at)

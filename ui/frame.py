@@ -150,13 +150,13 @@ def _ensure_store(lang: str) -> str:
             _connection(str(db))
             return str(db)
         except StoreError as exc:
-            if not demo:
-                st.error(t("error_store", lang, error=exc))
+            if not demo:  # the file's name, not the server's folders
+                st.error(t("error_store", lang, error=str(exc).replace(f"{db.parent}{os.sep}", "")))
                 st.stop()
             _connection.clear()
     elif not demo:
         st.error(
-            t("error_store", lang, error=f"{db} 不存在 (python -m heatmap ingest FILE --db {db})")
+            t("error_store", lang, error=f"{db.name} 不存在 (python -m heatmap ingest FILE --db …/{db.name})")
         )
         st.stop()
     _wait_for_demo(db, lang)
