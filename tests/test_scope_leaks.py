@@ -3,7 +3,7 @@
 Every page a role may open is run as the city, a district account (海淀 110108), a town account
 (中关村) and the read-only account, and everything the run sent (:func:`sent.sent_text`: every
 element's message, deck JSON, Plotly specs, dataframe contents, widget options) is searched for
-the name and the 9-digit code of every town outside the account's scope. Access policy as
+the name and the 9-digit code of every town outside the account's scope, and for the store's folder. Access policy as
 shipped: ``other_district_names`` and ``town_sees_district_totals`` off.
 """
 
@@ -112,6 +112,7 @@ def test_a_scoped_page_sends_no_town_outside_the_scope(
     outside = _outside(principal, towns)
     assert len(outside) > 250  # the test has teeth: most of the city is outside
     assert not _leaks(at, outside)
+    assert str(signed_in_store.parent) not in sent_text(at)  # no server path either
 
 
 @pytest.mark.parametrize("role", ["town", "district"])
