@@ -3,7 +3,7 @@
 import streamlit as st
 
 from heatmap.i18n import t
-from ui.auth import gate, page_after_sign_in
+from ui.auth import gate, page_after_sign_in, refuse_unlisted_page
 from ui.frame import close_frame, current_lang, open_frame
 
 st.set_page_config(page_title="12345 诉求热力图", page_icon="🗺️", layout="wide")
@@ -27,6 +27,7 @@ if principal.can("audit"):
 pages.append(st.Page("pages/about.py", title=t("page_about", lang), icon=":material/info:", url_path="notes"))
 # The default page answers at "/" only: "/map" is an alias, hidden from the list, that opens it.
 alias = st.Page("pages/heat_map.py", title=t("page_heatmap", lang), url_path="map")
+refuse_unlisted_page(pages, lang)  # /data or /audit by URL without the right: said and logged
 current = st.navigation([*pages, alias])
 st.html("<style>[data-testid='stSidebarNav'] a[href$='/map'] { display: none; }</style>")
 params = {k: st.query_params.get_all(k) for k in st.query_params}

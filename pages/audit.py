@@ -56,13 +56,14 @@ st.subheader(t("audit_policy", lang))
 values = policy.load(store)
 with st.form("audit_policy_form"):
     other = st.toggle(t("policy_other_names", lang), value=bool(values["other_district_names"]))
+    totals = st.toggle(t("policy_town_totals", lang), value=bool(values["town_sees_district_totals"]))
     # whole minutes and megabytes: integer inputs (no "30.00 分钟")
     idle = st.number_input(t("policy_idle", lang), 5, 24 * 60, int(values["session_idle_minutes"]), 5)
     failures = st.number_input(t("policy_failures", lang), 3, 20, int(values["lockout_failures"]), 1)
     lock = st.number_input(t("policy_lock", lang), 1, 24 * 60, int(values["lockout_minutes"]), 1)
     upload = st.number_input(t("policy_upload", lang), 1, 4096, int(values["upload_max_mb"]), 10)
     if st.form_submit_button(t("policy_save", lang)):
-        wanted = {"other_district_names": other, "session_idle_minutes": idle,
+        wanted = {"other_district_names": other, "town_sees_district_totals": totals, "session_idle_minutes": idle,
                   "lockout_failures": int(failures), "lockout_minutes": lock, "upload_max_mb": upload}  # fmt: skip
         for name, value in wanted.items():
             if value != values[name]:

@@ -81,9 +81,9 @@ stem = Path(next(n for n in files if n.endswith(".pdf"))).stem
 
 st.markdown(f"**{t('brief_files', lang)}**")
 st.download_button(
-    t("brief_download_all", lang), archive.getvalue(), file_name=f"{stem}.zip",
-    mime="application/zip", key="brief_zip", type="primary",
-    on_click=auth.log, args=("export",), kwargs={"target": f"{stem}.zip", "detail": "briefing"},
+    t("brief_download_all", lang),
+    auth.logged_download(archive.getvalue, target=f"{stem}.zip", detail="briefing"),
+    file_name=f"{stem}.zip", mime="application/zip", key="brief_zip", type="primary", on_click="ignore",
 )  # fmt: skip
 columns = st.columns(4)
 for i, (name, data) in enumerate(files.items()):
@@ -95,8 +95,8 @@ for i, (name, data) in enumerate(files.items()):
         else f"PNG {figure[:2]} · {t('brief_fig_' + figure[3:], lang)}"
     )
     columns[i % 4].download_button(
-        label, data, file_name=name, mime=MIME[suffix], key=f"brief_file_{i}", help=name,
-        on_click=auth.log, args=("export",), kwargs={"target": name, "detail": "briefing"},
+        label, auth.logged_download(lambda data=data: data, target=name, detail="briefing"),  # type: ignore[misc]
+        file_name=name, mime=MIME[suffix], key=f"brief_file_{i}", help=name, on_click="ignore",
     )  # fmt: skip
 
 st.markdown(f"**{t('brief_preview', lang)}**")

@@ -71,6 +71,11 @@ if st.button(t("data_run", lang), type="primary", disabled=not uploads):
             auth.log("import", target=Path(target).name, outcome="failed", detail=str(exc))
             st.error(t("data_failed", lang, error=exc))
             st.stop()
+        except Exception as exc:  # a crash of a reader on a crafted file: logged, said in Chinese
+            bar.empty()
+            auth.log("import", target=Path(target).name, outcome="failed", detail=f"crash: {exc!r}"[:2000])
+            st.error(t("data_crashed", lang))
+            st.stop()
     bar.empty()
     auth.log("import", target=Path(target).name, detail=f"{', '.join(p.name for p in files)}: "
              f"{report.imported} imported, {report.updated} updated, {report.quarantined} set aside")  # fmt: skip
@@ -135,6 +140,10 @@ with st.expander(t("boundary_title", lang)):
             except HeatmapError as exc:
                 auth.log("boundary_import", target=bname, outcome="failed", detail=str(exc))
                 st.error(t("data_failed", lang, error=exc))
+                st.stop()
+            except Exception as exc:  # a reader's crash on a crafted file: logged, in Chinese
+                auth.log("boundary_import", target=bname, outcome="failed", detail=f"crash: {exc!r}"[:2000])
+                st.error(t("data_crashed", lang))
                 st.stop()
         auth.log("boundary_import", target=bname, detail=f"{path.name}, valid from {bvalid}")
         st.session_state["boundary_report"] = breport.as_dict()

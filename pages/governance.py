@@ -22,6 +22,8 @@ try:
 except HeatmapError as exc:
     frame.show_error(exc, lang)
 panel = views.panel(ctx.db, ctx.measure, weights)
+mine = views.scope_town_codes(ctx)  # the scope's towns (None: the city): all below is theirs
+gov = governance.restrict(gov, mine)
 
 st.subheader(ctx.label(t("gov_title", lang), month=month))
 views.notice_line(ctx)
@@ -37,6 +39,8 @@ with st.expander(t("rules_in_force", lang), expanded=False):
     )
 
 population = ctx.boundaries.frame.set_index("code9").get("population")
+if population is not None and mine is not None:
+    population = population[population.index.isin(mine)]
 figures = governance.summary(gov, month, population=population)
 cols = st.columns(6)
 cols[0].metric(t("fig_ever", lang), figures["ever_supervised"])
@@ -54,7 +58,10 @@ if ledger.empty:
 left, right = st.columns([2, 3])
 with left:
     st.markdown(f"**{t('top_ten_title', lang, month=month)}**")
-    top = governance.top_ten(gov, panel, month)
+    top = governance.masked_top_ten(
+        governance.top_ten(gov, panel, month), mine,
+        names=views.policy_allows("other_district_names"), hidden=t("ranking_others_hidden", lang),
+    )  # fmt: skip
     st.dataframe(
         pd.DataFrame(
             {
@@ -81,6 +88,8 @@ with right:
         "none": ((235, 235, 235), t("status_none", lang)),
     }
     geoms = views.display_towns(ctx.boundaries.name)
+    if mine is not None:
+        geoms = geoms[geoms["code9"].isin(mine)]
     names = ctx.boundaries.frame.set_index("code9")["name"]
     rows, legend = maps.category_rows(
         geoms, statuses, palette, default="none", names=names, title=t("col_status", lang)
@@ -175,11 +184,14 @@ with st.expander(t("official_title", lang)):
             if "town" not in official.columns or "entry_month" not in official.columns:
                 raise HeatmapError(f"缺少列 town / entry_month；读到的列：{list(official.columns)}")
             towns = ctx.boundaries.frame.rename(columns={"code9": "town_code", "name": "town_name"})
-            compared = governance.compare_official(ledger, official, towns)
+            compared = governance.compare_official(ledger, official, towns, within=mine)
         except (HeatmapError, ValueError, UnicodeDecodeError) as exc:
+            data_views.log_unreadable(upload, exc)
             st.error(t("official_error", lang, error=exc))
         else:
             st.dataframe(compared, hide_index=True, width="stretch")
+            if compared.attrs.get("outside"):
+                st.caption(t("official_outside", lang, n=compared.attrs["outside"]))
             st.caption(
                 " ｜ ".join(f"{k}：{v}" for k, v in compared["verdict"].value_counts().items())
             )

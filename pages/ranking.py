@@ -41,6 +41,8 @@ now["change"] = [
     views.rank_change(r, p, lang) for r, p in zip(now["rank"], now["previous_rank"], strict=True)
 ]
 now = now.sort_values(["rank", key])
+if level == "district" and ctx.scope_towns is not None and now.empty:
+    st.info(t("scope_no_district_totals", lang))  # a district's totals count towns not granted
 
 name_col = "town_name" if level == "town" else "district_name"
 kinds = {

@@ -168,6 +168,7 @@ else:
     try:
         progress = tasks.task_progress(tasks.read_tasks(upload.getvalue()), month)
     except HeatmapError as exc:
+        data_views.log_unreadable(upload, exc)
         st.error(t("tasks_error", lang, error=exc))
     else:
         st.markdown(f"**{tasks.progress_sentence(progress, month, lang)}**")  # numbers only

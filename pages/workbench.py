@@ -56,8 +56,8 @@ cols[0].metric(
 )
 for col, key in zip(cols[1:], ("total", "done", "due", "overdue"), strict=True):
     col.metric(t(f"work_fig_{key}", lang), int(figures[key]) if figures is not None else 0)
-# never a server path or URL on the page: only what kind of store holds the lists
-st.caption(t("work_store", lang, where="PostgreSQL" if where.dialect == "postgresql" else t("work_store_file", lang)))
+if ctx.principal.can("import"):  # administrators: which kind of store, never its path
+    st.caption(t("work_store", lang, where=where.label()))
 if not editable:
     st.info(t("work_read_only", lang))
 
@@ -116,12 +116,12 @@ with tabs[6]:
     stem = f"{KINDS[kind]}清单_{month}"
     if ctx.principal.can("export"):
         left, right = st.columns(2)
-        left.download_button(t("download_xlsx", lang), safe.xlsx_bytes({KINDS[kind]: shown}), file_name=f"{stem}.xlsx",
-                             on_click=auth.log, args=("export",), kwargs={"target": f"{stem}.xlsx", "detail": "workbench"},
-                             key="work_xlsx")  # fmt: skip
-        right.download_button(t("download_csv", lang), safe.csv_bytes(shown), file_name=f"{stem}.csv",
-                              on_click=auth.log, args=("export",), kwargs={"target": f"{stem}.csv", "detail": "workbench"},
-                              key="work_csv")  # fmt: skip
+        left.download_button(t("download_xlsx", lang), auth.logged_download(lambda: safe.xlsx_bytes({KINDS[kind]: shown}),
+                             target=f"{stem}.xlsx", detail="workbench"), file_name=f"{stem}.xlsx",
+                             on_click="ignore", key="work_xlsx")  # fmt: skip
+        right.download_button(t("download_csv", lang), auth.logged_download(lambda: safe.csv_bytes(shown),
+                              target=f"{stem}.csv", detail="workbench"), file_name=f"{stem}.csv",
+                              on_click="ignore", key="work_csv")  # fmt: skip
     if editable:
         upload = st.file_uploader(t("work_upload", lang), type=["xlsx", "csv"], key="work_upload")
         if upload is not None and st.button(t("work_import", lang), key="work_import_run"):
@@ -134,7 +134,11 @@ with tabs[6]:
                             town_scope=work_views.allowed_towns(ctx), towns=names,
                         )  # fmt: skip
                 except HeatmapError as exc:
+                    auth.log("work_import", target=name, outcome="refused", detail=str(exc))
                     st.error(t("work_failed", lang, error=exc))
+                except Exception as exc:  # a reader's crash on a crafted file: logged, in Chinese
+                    auth.log("work_import", target=name, outcome="failed", detail=f"crash: {exc!r}"[:2000])
+                    st.error(t("data_crashed", lang))
                 else:
                     auth.log(
                         "work_import",

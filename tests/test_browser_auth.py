@@ -114,3 +114,26 @@ def test_a_shared_link_opens_its_page_after_sign_in(signed_server) -> None:
         assert urlparse(page.url).path.endswith("/governance"), page.url
         assert "from=2021-11" in page.url
         browser.close()
+
+
+def test_an_admin_page_by_url_is_refused_and_logged(signed_server) -> None:
+    """A district account typing /data: the default page opens with the refusal, which is logged."""
+    from playwright.sync_api import sync_playwright
+
+    url, db, _ = signed_server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        earlier = browser.new_page()  # not the server's first visitor (see the test above)
+        earlier.goto(url, wait_until="domcontentloaded")
+        earlier.get_by_label("账号").wait_for(timeout=60_000)
+        earlier.close()
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/data", wait_until="domcontentloaded")
+        page.get_by_label("账号").fill("chaoyang")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("区级账号无权执行此操作（导入与边界管理）").first.wait_for(timeout=60_000)
+        assert page.get_by_text("导入工单").count() == 0
+        browser.close()
+    refused = audit.read(db, actions=("role_refused",))
+    assert "/data" in set(refused["target"]) and set(refused["user"]) == {"chaoyang"}

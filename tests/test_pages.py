@@ -51,7 +51,8 @@ def test_heatmap_page_bad_url_values_are_reported_not_fatal(app_env: Path) -> No
     at = _run("pages/heat_map.py", **{"from": "2030-01", "d": "999999"})
     assert not at.exception
     assert at.subheader[0].value.startswith("2021-12")
-    assert any("2030-01" in w.value for w in at.warning)
+    assert any("2 个筛选条件无效" in w.value for w in at.warning)
+    assert any("from=2030-01" in x.value for x in at.text)  # the values as plain text
 
 
 def test_heatmap_page_rates_and_missing_population(app_env: Path) -> None:

@@ -176,3 +176,326 @@ def test_brute_force_through_the_sign_in_form_locks_the_account(
     refused = audit.read(db, actions=("sign_in",))
     assert (refused["outcome"] == "refused").sum() == 6
     assert "the-right-pass-1" not in page_texts(at)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("theme", "[会话已过期，请点此重新登录](http://x)"),
+        ("theme", "![](http://x/i.png)"),
+        ("problem", "<a href='http://x'>登录</a>"),
+        ("from", "[重新登录](javascript:alert(1))"),
+        ("d", "**加粗** :red[红字] $x^2$"),
+        ("t", "www.example.com"),
+    ],
+)
+def test_link_values_are_echoed_as_plain_text_only(
+    app_env: Path, key: str, value: str
+) -> None:
+    before = _digest(app_env)
+    at = run_page("pages/ranking.py", **{key: value})
+    assert not at.exception
+    markdown = [w.value for w in at.warning] + page_texts(at).splitlines()
+    assert not any("http://x" in m or "javascript:" in m or "example.com" in m for m in markdown)
+    assert any(value in x.value for x in at.text)  # shown, as st.text: no Markdown, link or image
+    assert _digest(app_env) == before
+
+
+# -- issue 27: scope, downloads, archives, audit, sign-in ------------------------------------
+
+
+@pytest.fixture
+def signed_store(page_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the page store served with sign-in required."""
+    db = tmp_path / "real.duckdb"
+    shutil.copy(page_db, db)
+    monkeypatch.setenv("HEATMAP_DB", str(db))
+    monkeypatch.setenv("HEATMAP_AUTH", "local")
+    monkeypatch.delenv("HEATMAP_SCOPE", raising=False)
+    return db
+
+
+def _as(principal: Principal, page: str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / page), default_timeout=120)
+    for k, v in params.items():
+        at.query_params[k] = v
+    now = time.time()
+    at.session_state[KEY] = Session(principal, now, now)
+    return at.run()
+
+
+@pytest.mark.parametrize(
+    ("role", "page"),
+    [("city", "pages/ranking.py"), ("district", "pages/governance.py"), ("admin", "pages/audit.py")],
+)
+def test_downloads_are_made_on_click_and_each_click_is_logged(
+    signed_store: Path, monkeypatch: pytest.MonkeyPatch, role: str, page: str
+) -> None:
+    from sent import sent_text
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made: list = []
+    real = MediaFileManager.add_deferred
+
+    def keep(self, data_callable, *args, **kwargs):  # type: ignore[no-untyped-def]
+        made.append(data_callable)
+        return real(self, data_callable, *args, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
+    at = _as(Principal("u", role, districts=("110108",) if role == "district" else ()), page)
+    assert not at.exception
+    buttons = at.get("download_button")
+    assert len(buttons) == 2 and len(made) == 2
+    assert all(b.proto.deferred_file_id and not b.proto.url for b in buttons)
+    assert "/media/" not in sent_text(at)  # no file exists before a click
+    assert "export" not in set(audit.read(signed_store)["action"])
+    files = [build() for build in made + made]  # four clicks
+    assert all(isinstance(f, bytes) and f for f in files)
+    exports = audit.read(signed_store, actions=("export",))
+    assert len(exports) == 4 and set(exports["user"]) == {"u"}
+
+
+def test_the_table_toolbar_download_is_off_for_every_role() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["disableDataExport"] is True
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "message"),
+    [("district", "data", "区级账号无权执行此操作（导入与边界管理）"),
+     ("viewer", "audit", "只读账号无权执行此操作（查看审计日志）")],
+)  # fmt: skip
+def test_an_admin_page_asked_for_by_url_is_refused_and_logged(
+    signed_store: Path, monkeypatch: pytest.MonkeyPatch, role: str, path: str, message: str
+) -> None:
+    import ui.auth
+
+    monkeypatch.setattr(ui.auth, "_intended_page", lambda: path)
+    at = _as(Principal("u", role, districts=("110108",)), "app.py")
+    assert not at.exception
+    assert any(message in e.value for e in at.error)
+    assert not at.get("file_uploader")
+    refused = audit.read(signed_store, actions=("role_refused",))
+    assert refused["target"].tolist() == [f"/{path}"]
+    at.run()  # the same session asks again: said once, logged once
+    assert len(audit.read(signed_store, actions=("role_refused",))) == 1
+
+
+def _as_real(db: Path) -> None:
+    """The copied demo store marked as real data (an import into a synthetic store is refused
+    before any file is read)."""
+    from heatmap.intake import store
+
+    con = store.connect(db)
+    store.set_meta(con, synthetic=False)
+    con.close()
+
+
+def _zip_named_xlsx() -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("towns.shp", b"x" * 100)
+    return out.getvalue()
+
+
+def _bomb_xlsx() -> bytes:
+    import zipfile
+
+    book = openpyxl.Workbook()
+    raw = io.BytesIO()
+    book.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info.filename))
+        dst.writestr("xl/worksheets/sheet9.xml", b" " * (40 * 1024 * 1024))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("export.xlsx", _zip_named_xlsx(), "是 zip 压缩包，但不是 Excel 工作簿"),
+        ("export.xlsx", _bomb_xlsx(), "疑似压缩炸弹"),
+        (
+            "export.csv",
+            "工单编号,受理时间,街乡镇,诉求内容\nA1,2021-01-01 10:00,甲街道,\"".encode()
+            + b"x" * (60 * 1024 * 1024) + b"\"\n",
+            "中有字段超过 128 KB 的上限",
+        ),
+    ],
+)
+def test_a_crafted_import_is_refused_in_chinese_logged_and_the_store_unchanged(
+    signed_store: Path, name: str, data: bytes, message: str
+) -> None:
+    _as_real(signed_store)
+    before = _digest(signed_store)
+    at = _as(Principal("ops", "admin"), "pages/data.py")
+    at.file_uploader(key="uploads").set_value((name, data, "application/octet-stream")).run()
+    next(b for b in at.button if b.proto.label == "开始导入").click().run()
+    assert not at.exception
+    assert any(message in e.value for e in at.error)
+    failed = audit.read(signed_store, actions=("import",))
+    assert failed["outcome"].tolist() == ["failed"] and message in failed["detail"].iloc[0]
+    assert _digest(signed_store) == before
+
+
+def test_a_crash_of_a_reader_is_said_in_chinese_and_logged(
+    signed_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from heatmap.intake import loading
+
+    def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyError("zip")
+
+    monkeypatch.setattr(loading, "ingest_into", crash)
+    _as_real(signed_store)
+    before = _digest(signed_store)
+    at = _as(Principal("ops", "admin"), "pages/data.py")
+    at.file_uploader(key="uploads").set_value(("a.csv", "街乡镇\n甲\n".encode(), "text/csv")).run()
+    next(b for b in at.button if b.proto.label == "开始导入").click().run()
+    assert not at.exception
+    assert any("文件无法解析" in e.value for e in at.error)
+    assert "KeyError" not in " ".join(e.value for e in at.error)
+    failed = audit.read(signed_store, actions=("import",))
+    assert failed["outcome"].tolist() == ["failed"] and "KeyError" in failed["detail"].iloc[0]
+    assert _digest(signed_store) == before
+
+
+def test_a_workbook_bomb_on_the_workbench_is_refused_and_logged(signed_store: Path) -> None:
+    at = _as(Principal("qu", "district", districts=("110108",)), "pages/workbench.py")
+    if at.info and any("没有" in i.value for i in at.info):
+        pytest.skip("no supervised town in the district this month")
+    at.file_uploader(key="work_upload").set_value(("清单.xlsx", _bomb_xlsx(), "application/octet-stream")).run()
+    at.button(key="work_import_run").click().run()
+    assert not at.exception
+    assert any("疑似压缩炸弹" in e.value for e in at.error)
+    refused = audit.read(signed_store, actions=("work_import",))
+    assert refused["outcome"].tolist() == ["refused"]
+
+
+def test_the_workbench_shows_no_server_path(signed_store: Path) -> None:
+    from sent import sent_text
+
+    for role in ("district", "admin"):
+        at = _as(Principal("u", role, districts=("110108",) if role == "district" else ()),
+                 "pages/workbench.py")  # fmt: skip
+        assert not at.exception
+        text = sent_text(at)
+        assert str(signed_store.parent) not in text and "/work" not in text
+
+
+def test_an_official_list_naming_other_districts_shows_only_the_scope(signed_store: Path) -> None:
+    con = duckdb.connect(str(signed_store), read_only=True)
+    towns = con.execute("SELECT town_code, town_name, district_code FROM towns").df()
+    con.close()
+    mine = towns[towns["district_code"] == "110108"].iloc[0]
+    other = towns[towns["district_code"] != "110108"].iloc[0]
+    csv = f"town,entry_month\n{mine.town_name},2020-01\n{other.town_name},2020-01\n"
+    at = _as(Principal("qu", "district", districts=("110108",)), "pages/governance.py")
+    at.file_uploader(key="official_csv").set_value(("list.csv", csv.encode(), "text/csv")).run()
+    assert not at.exception
+    compared = next(d.value for d in at.dataframe if "verdict" in d.value.columns)
+    assert other.town_name not in compared.to_csv() and other.town_code not in compared.to_csv()
+    assert set(compared["town_code"].dropna()) <= set(towns.loc[towns["district_code"] == "110108", "town_code"])
+    assert "1 行不在本账号范围内" in page_texts(at)
+
+
+def test_an_unknown_name_through_the_form_is_answered_like_an_account(
+    signed_store: Path,
+) -> None:
+    from heatmap.access import accounts
+
+    accounts.add_user(signed_store, "target", "the-right-pass-1", role="city")
+
+    def answers(name: str) -> list[str]:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        out = []
+        for i in range(6):
+            at.text_input[0].input(name)
+            at.text_input[1].input(f"guess-number-{i}")
+            at.button[0].click()
+            at.run()
+            out.append(" ".join(e.value for e in at.error))
+        return out
+
+    assert answers("target") == answers("no-such-account")
+
+
+def test_the_access_file_is_private_and_a_forged_audit_row_is_found(signed_store: Path) -> None:
+    import os
+    import sqlite3
+    import stat
+
+    from heatmap import cli
+    from heatmap.access.db import access_path
+
+    audit.record(signed_store, "ops", "export", target="a.csv")
+    path = access_path(signed_store)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert cli.main(["audit", "verify", "--db", str(signed_store)]) == 0
+    con = sqlite3.connect(path)
+    con.execute("DROP TRIGGER audit_no_update")
+    con.execute("UPDATE audit SET user = 'someone-else'")
+    con.commit()
+    con.close()
+    assert cli.main(["audit", "verify", "--db", str(signed_store)]) == 1
+
+
+def test_an_attacker_named_sign_in_is_neutral_in_the_audit_export(
+    signed_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    from heatmap.access import accounts
+
+    for name in ('=HYPERLINK("http://x","点此")', "@SUM(A1:A9)", "+cmd|' /C calc'!A0"):
+        with pytest.raises(Exception, match="账号或密码错误"):
+            accounts.sign_in(signed_store, name, "whatever-password-1")
+    made: list = []
+    real = MediaFileManager.add_deferred
+    monkeypatch.setattr(
+        MediaFileManager, "add_deferred",
+        lambda self, build, *a, **k: made.append(build) or real(self, build, *a, **k),
+    )  # fmt: skip
+    at = _as(Principal("ops", "admin"), "pages/audit.py")
+    assert not at.exception
+    rows = list(csv.reader(io.StringIO(made[0]().decode("utf-8-sig"))))
+    users = [r[2] for r in rows[1:]]
+    assert {"'=HYPERLINK(\"http://x\",\"点此\")", "'@SUM(A1:A9)", "'+cmd|' /C calc'!A0"} <= set(users)
+
+
+@pytest.mark.parametrize(
+    ("page", "key", "csv"),
+    [("pages/governance.py", "official_csv", "名称,月份\n甲,2020-01\n"),
+     ("pages/topics.py", "tasks_csv", "x\n1\n")],
+)  # fmt: skip
+def test_a_table_its_reader_refuses_is_logged_once(
+    signed_store: Path, page: str, key: str, csv: str
+) -> None:
+    at = _as(Principal("shi", "city"), page)
+    at.file_uploader(key=key).set_value(("list.csv", csv.encode(), "text/csv")).run()
+    assert not at.exception and at.error
+    at.run()  # still in the uploader: not logged again
+    refused = audit.read(signed_store, actions=("upload_refused",))
+    assert refused["target"].tolist() == ["list.csv"] and refused["outcome"].tolist() == ["refused"]
+
+
+def test_a_missing_store_is_named_without_the_server_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sent import sent_text
+
+    missing = tmp_path / "secret-folder" / "real.duckdb"
+    monkeypatch.setenv("HEATMAP_DB", str(missing))
+    monkeypatch.setenv("HEATMAP_AUTH", "off")
+    monkeypatch.delenv("HEATMAP_SCOPE", raising=False)
+    at = run_page("pages/ranking.py")
+    assert any("real.duckdb 不存在" in e.value for e in at.error)
+    assert "secret-folder" not in sent_text(at)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,40 @@ def page_after_sign_in(pages: list[Any], current: Any) -> Any | None:
     return None if target is None or target.url_path == current.url_path else target
 
 
+#: Pages only some roles list (url path -> the right they need); opened by URL they are refused.
+_RIGHT_PAGES = {"data": "import", "audit": "audit"}
+
+
+def refuse_unlisted_page(pages: list[Any], lang: str) -> None:
+    """A page of :data:`_RIGHT_PAGES` asked for by URL by a role whose list lacks it: the router
+    opens the default page instead (Streamlit's "page not found"); this says why and logs it,
+    once per session and page. Asked for: the page of this run's request, or the page of the
+    link opened before signing in (a URL typed in the address bar opens a new session, so it is
+    asked for at the sign-in screen)."""
+    wanted = _intended_page() or st.session_state.get(NEXT_PAGE)
+    right = _RIGHT_PAGES.get(wanted or "")
+    if right is None or any(p.url_path == wanted for p in pages):
+        return
+    marker = f"auth_refused_page_{wanted}"
+    if st.session_state.get(marker):
+        return
+    st.session_state[marker] = True
+    try:
+        current().require(right)
+    except AccessError as exc:
+        log("role_refused", target=f"/{wanted}", outcome="refused", detail=f"opened by URL: {exc}")
+        st.error(t("auth_refused", lang, error=exc))
+
+
+def _intended_page() -> str | None:
+    """The page name (url path) the browser asked this run for, if any."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    name = ctx.pages_manager.intended_page_name if ctx is not None else None
+    return str(name) if name else None
+
+
 def _router_mode(*, rerun: bool) -> None:
     """Leave Streamlit's pages-folder mode, in which a URL runs ``pages/x.py`` without ``app.py``.
 
@@ -145,6 +180,51 @@ def log(
         store_of_session(), principal.name, action, role=principal.role, target=target,
         scope=scope or str(st.session_state.get(SCOPE_KEY, "")), outcome=outcome, detail=detail,
     )  # fmt: skip
+
+
+def logged_download(
+    build: Callable[[], bytes], *, target: str, detail: str = ""
+) -> Callable[[], bytes]:
+    """``data`` for ``st.download_button``: the file is made when the button is clicked (Streamlit
+    runs the callable then, in another thread, and only then puts the file under ``/media/``),
+    and every click is logged as an export by this session's principal and scope.
+
+    Use with ``on_click="ignore"``: the click needs no rerun. The principal, store and scope
+    are taken now, at render: the callable runs outside the script, without the session.
+    """
+    principal, store = current(), store_of_session()
+    scope = str(st.session_state.get(SCOPE_KEY, ""))
+    settings = st.session_state.get("auth_settings") or {}
+    expire = float(settings.get("download_expire_seconds", 30.0))
+
+    def made() -> bytes:
+        data = build()
+        audit.record(store, principal.name, "export", role=principal.role, target=target,
+                     scope=scope, detail=detail)  # fmt: skip
+        _expire_downloads(expire)
+        return data
+
+    return made
+
+
+def _expire_downloads(after: float) -> None:
+    """Drop the file a click just made from ``/media/`` (served there without any cookie check)
+    within ``after`` to ``2 × after`` seconds, instead of whenever two more scripts run on the
+    server: two sweeps of Streamlit's media cleanup, ``after`` seconds apart (the first marks
+    the files no session shows, the second deletes those still unshown — what Streamlit does
+    after every script run). Not public API (checked by the browser test)."""
+    import threading
+
+    def sweep() -> None:
+        from streamlit import runtime
+
+        if runtime.exists():
+            runtime.get_instance().media_file_mgr.remove_orphaned_files()
+
+    for delay in (after, 2 * after):
+        timer = threading.Timer(delay, sweep)
+        timer.daemon = True
+        timer.start()
 
 
 def sidebar(lang: str) -> None:

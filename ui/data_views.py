@@ -177,6 +177,16 @@ def checked_upload(upload: Any, kind: str, lang: str) -> str | None:
         return None
 
 
+def log_unreadable(upload: Any, exc: Exception) -> None:
+    """An upload that passed the checks but could not be read (a refusal by its reader): logged
+    once per file and session, not on every rerun while it stays in the uploader."""
+    seen = st.session_state.setdefault("upload_refusals_logged", set())
+    mark = (upload.name, upload.size, str(exc)[:200])
+    if mark not in seen:
+        seen.add(mark)
+        auth.log("upload_refused", target=safe_label(upload.name), outcome="refused", detail=str(exc))
+
+
 def safe_label(name: str) -> str:
     """A file name as it may be shown or logged (no path, no control characters)."""
     from heatmap.intake.uploads import safe_name

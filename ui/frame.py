@@ -223,13 +223,13 @@ def _ensure_store(lang: str) -> str:
             _connection(str(db))
             return str(db)
         except StoreError as exc:
-            if not demo:
-                st.error(t("error_store", lang, error=exc))
+            if not demo:  # the file's name, not the server's folders
+                st.error(t("error_store", lang, error=str(exc).replace(f"{db.parent}{os.sep}", "")))
                 st.stop()
             _connection.clear()
     elif not demo:
         st.error(
-            t("error_store", lang, error=f"{db} 不存在 (python -m heatmap ingest FILE --db {db})")
+            t("error_store", lang, error=f"{db.name} 不存在 (python -m heatmap ingest FILE --db …/{db.name})")
         )
         st.stop()
     _wait_for_demo(db, lang)
@@ -493,8 +493,10 @@ def _provenance(meta: dict[str, Any], boundaries: BoundarySet, lang: str) -> Non
     if boundaries.approximate:
         side.caption(f"{boundaries.notice(lang)}：{boundaries.title(lang)}")
     side.caption(f"{t('vintage', lang)}：{meta.get('vintage', '—')}")
-    if st.session_state.get("f_dropped"):
-        st.warning(t("dropped_params", lang, items="、".join(st.session_state["f_dropped"])))
+    if dropped := st.session_state.get("f_dropped"):
+        # the values come from the link: plain text (st.text), never Markdown (no link, no image)
+        st.warning(t("dropped_params_plain", lang, n=len(dropped)))
+        st.text("\n".join(v[:200] for v in dropped))
         st.session_state["f_dropped"] = []
 
 

@@ -19,7 +19,7 @@ from heatmap.output import reports
 from heatmap.output.maps import Legend, Outlines, display_geometry
 from heatmap.settings import SETTINGS, Settings, make_settings, score_weights
 from ui import auth
-from ui.frame import Context, _connection, boundary_set, set_stamp
+from ui.frame import Context, _connection, boundary_set, set_stamp, town_districts
 
 Scope = tuple[str, ...] | None
 
@@ -330,8 +330,24 @@ def governance_result(
 
 
 def in_view(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    """Rows of the user's districts/towns and scope (ranks stay city-wide)."""
-    return ctx.view.select(frame)
+    """Rows of the user's districts/towns and scope (ranks stay city-wide); district totals
+    for a 街乡镇 account only when the access policy allows (``town_sees_district_totals``)."""
+    return ctx.view.select(frame, district_totals=policy_allows("town_sees_district_totals"))
+
+
+def policy_allows(name: str) -> bool:
+    """A yes/no access-policy setting of this session (loaded by the sign-in gate)."""
+    return bool((st.session_state.get("auth_settings") or {}).get(name))
+
+
+def scope_town_codes(ctx: Context) -> set[str] | None:
+    """Every town of the store the account's scope covers (``None``: the whole city), by the
+    same scope the reads apply (:meth:`heatmap.filters.View.in_scope`); the filters left aside."""
+    if ctx.scope is None and ctx.scope_towns is None:
+        return None
+    towns = town_districts(ctx.db)
+    frame = pd.DataFrame({"town_code": list(towns), "district_code": list(towns.values())})
+    return set(frame.loc[ctx.view.in_scope(frame), "town_code"])
 
 
 def city_top_ten(month_rows: pd.DataFrame, ctx: Context) -> None:
@@ -341,7 +357,7 @@ def city_top_ten(month_rows: pd.DataFrame, ctx: Context) -> None:
     lang = ctx.lang
     top = month_rows[month_rows["rank"] <= 10].sort_values(["rank", "town_code"])
     mine = set(ctx.view.select(top)["town_code"])
-    names_allowed = bool((st.session_state.get("auth_settings") or {}).get("other_district_names"))
+    names_allowed = policy_allows("other_district_names")
     hidden = t("ranking_others_hidden", lang)
     shown = pd.DataFrame({
         t("col_rank", lang): top["rank"].astype(int),
@@ -377,17 +393,21 @@ def downloads(
         return
     name = file_stem(title) if title else stem
     left, right = st.columns(2)
-    # Made on every run, not deferred (data=callable): a click on a button of a run the page has
-    # just replaced finds no deferred file (measured: 1 click in 3 right after the page loads).
+    # Made on click (data=callable), logged per click: no file under /media/ before a click.
+    # A click on a button of a run the page has just replaced can find its file gone (Streamlit
+    # revokes the old callable; measured 1 click in 3 right after a page load on 1.4x): clicked
+    # again, it works.
     left.download_button(
-        t("download_csv", lang), reports.to_csv_bytes(table), file_name=f"{name}.csv",
-        mime="text/csv", key=f"csv_{stem}",
-        on_click=auth.log, args=("export",), kwargs={"target": f"{name}.csv", "detail": what},
+        t("download_csv", lang),
+        auth.logged_download(lambda: reports.to_csv_bytes(table), target=f"{name}.csv", detail=what),
+        file_name=f"{name}.csv", mime="text/csv", key=f"csv_{stem}", on_click="ignore",
     )  # fmt: skip
     right.download_button(
-        t("download_xlsx", lang), reports.to_xlsx_bytes(sheets or {stem: table}), file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{stem}",
-        on_click=auth.log, args=("export",), kwargs={"target": f"{name}.xlsx", "detail": what},
+        t("download_xlsx", lang),
+        auth.logged_download(lambda: reports.to_xlsx_bytes(sheets or {stem: table}),
+                             target=f"{name}.xlsx", detail=what),
+        file_name=f"{name}.xlsx", key=f"xlsx_{stem}", on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )  # fmt: skip
 
 

@@ -42,9 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=None, help="随机种子 (default 20190501)")
     demo.set_defaults(func=_demo)
 
-    from heatmap.access.commands import add_users_command  # argparse only: --help stays light
+    from heatmap.access.commands import (  # argparse only: --help stays light
+        add_audit_command,
+        add_users_command,
+    )
 
     add_users_command(sub)
+    add_audit_command(sub)
 
     info = sub.add_parser("info", help="显示数据库概况 (show what a store holds)")
     info.add_argument("--db", help="数据库路径")

@@ -94,13 +94,27 @@ class View(Filters):
             None if scope_towns is None else tuple(scope_towns),
         )  # fmt: skip
 
-    def select(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The rows of ``frame`` in this view's scope, districts and towns (ranks stay as given)."""
+    def in_scope(self, frame: pd.DataFrame, *, district_totals: bool = False) -> pd.Series:
+        """Which rows of ``frame`` the scope lets the user see (the filters left aside).
+
+        A frame without ``town_code`` holds district figures (totals over every town of a
+        district): a 街乡镇 scope (``scope_towns``) sees none of them, since they count towns it
+        was not granted, unless ``district_totals`` (access policy ``town_sees_district_totals``)
+        lets it see its own districts' rows.
+        """
         keep = pd.Series(True, index=frame.index)
         if self.scope is not None:
             keep &= frame["district_code"].isin(self.scope)
-        if self.scope_towns is not None and "town_code" in frame:
-            keep &= frame["town_code"].isin(self.scope_towns)
+        if self.scope_towns is not None:
+            if "town_code" in frame:
+                keep &= frame["town_code"].isin(self.scope_towns)
+            elif not district_totals:
+                keep &= False
+        return keep
+
+    def select(self, frame: pd.DataFrame, *, district_totals: bool = False) -> pd.DataFrame:
+        """The rows of ``frame`` in this view's scope, districts and towns (ranks stay as given)."""
+        keep = self.in_scope(frame, district_totals=district_totals)
         if self.districts:
             keep &= frame["district_code"].isin(self.districts)
         if self.towns and "town_code" in frame:

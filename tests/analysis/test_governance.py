@@ -489,6 +489,36 @@ def test_top_ten_keeps_tie_in_rank_then_code_order() -> None:
     assert list(got["status"]) == ["new"] * 3
 
 
+@pytest.mark.parametrize("names", [False, True])
+def test_masked_top_ten_shows_other_towns_by_rank_only(
+    reentry_gov: governance.Governance, reentry_panel: pd.DataFrame, names: bool
+) -> None:
+    top = governance.top_ten(reentry_gov, reentry_panel, "2020-06")  # A (西城) 1st, B (海淀) 2nd
+    mine = {TOWNS["B"][0], TOWNS["C"][0]}
+    got = governance.masked_top_ten(top, mine, names=names, hidden="（外区街乡镇）")
+    other, own = got.iloc[0], got.iloc[1]
+    assert other["rank"] == 1 and own["rank"] == 2
+    assert [other[c] for c in ("town_code", "volume", "mom", "status")] == [None] * 4
+    assert (other["town_name"], other["district_name"]) == (
+        ("广安门外街道", "西城区") if names else ("（外区街乡镇）", "—")
+    )
+    assert (own["town_code"], own["volume"], own["status"]) == (TOWNS["B"][0], 60, "continuing")
+    assert governance.masked_top_ten(top, None, names=False, hidden="x") is top
+
+
+def test_restrict_keeps_the_scope_towns_and_their_city_statuses(
+    reentry_gov: governance.Governance,
+) -> None:
+    mine = {TOWNS["B"][0]}
+    got = governance.restrict(reentry_gov, mine)
+    for frame in (got.ledger, got.status, got.checks):
+        assert set(frame["town_code"]) == mine
+    before = reentry_gov.status[reentry_gov.status["town_code"].isin(mine)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got.status, before)
+    assert governance.summary(got, "2020-06")["ever_supervised"] == 1
+    assert governance.restrict(reentry_gov, None) is reentry_gov
+
+
 # --------------------------------------------------------------------------- rules
 
 

@@ -273,7 +273,7 @@ def test_a_failure_mid_import_leaves_the_store_as_it_was(work, monkeypatch):
     ("data", "name", "message"),
     [
         (b"x", "清单.pdf", "不支持的文件类型 '.pdf'：请上传 XLSX 或 CSV 文件"),
-        (b"not a zip", "清单.xlsx", "无法读取文件 清单.xlsx"),
+        (b"not a zip", "清单.xlsx", "清单.xlsx 不是有效的 XLSX 工作簿"),
         ("事项名称,状态\r\nx,未开始\r\n".encode(), "清单.csv", "表格缺少必需的列：街乡镇代码、督办起始月、类别；表头应为（第 1 行）序号、街乡镇代码"),
         (f"街乡镇代码,督办起始月,事项名称\r\n{T1},2026-09,x\r\n".encode(), "清单.csv", "表格缺少必需的列：类别"),
         (f"街乡镇代码,督办起始月,事项名称,名称,类别\r\n{T1},2026-09,x,y,事项\r\n".encode(), "清单.csv",

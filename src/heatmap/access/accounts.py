@@ -157,17 +157,11 @@ def _check_sign_in(
         [name],
     ).fetchone()
     if row is None:
-        _verify(_DUMMY_HASH, password)
-        audit.record_in(con, name, "sign_in", outcome="refused", detail="unknown account")
-        return None, _WRONG
+        return None, _unknown_name(con, name, password, lockout, now)
     role, districts, towns, hashed, disabled, failures, locked_until = row
-    if disabled:
-        audit.record_in(con, name, "sign_in", role=role, outcome="refused", detail="disabled")
-        return None, "账号已停用，请联系数据管理员"
     if locked_until > now:
-        minutes = max(1, round((locked_until - now) / 60))
         audit.record_in(con, name, "sign_in", role=role, outcome="refused", detail="locked")
-        return None, f"连续登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试"
+        return None, _locked(locked_until, now)
     if not _verify(hashed, password):
         failures += 1
         locked = failures >= lockout.failures
@@ -177,11 +171,13 @@ def _check_sign_in(
         )
         audit.record_in(
             con, name, "sign_in", role=role, outcome="refused",
-            detail=f"wrong password ({failures})" + ("; locked" if locked else ""),
+            detail=f"wrong password ({failures})" + ("; locked" if locked else "")
+            + ("; disabled" if disabled else ""),
         )  # fmt: skip
-        if locked:
-            return None, f"连续 {lockout.failures} 次密码错误，账号已锁定 {lockout.minutes:g} 分钟"
-        return None, _WRONG
+        return None, _locks(lockout) if locked else _WRONG
+    if disabled:  # said only to whom knows the password: a name alone reveals nothing
+        audit.record_in(con, name, "sign_in", role=role, outcome="refused", detail="disabled")
+        return None, "账号已停用，请联系数据管理员"
     con.execute("UPDATE accounts SET failures = 0, locked_until = 0 WHERE name = ?", [name])
     principal = Principal(name, role, grants([districts]), grants([towns]), source="local")
     audit.record_in(con, name, "sign_in", role=role, scope=principal.grant)
@@ -189,6 +185,45 @@ def _check_sign_in(
 
 
 _WRONG = "账号或密码错误"
+#: Failures of unknown names are forgotten after a day without one.
+_UNKNOWN_KEPT_S = 24 * 3600
+
+
+def _locked(until: float, now: float) -> str:
+    return f"连续登录失败次数过多，账号已锁定，请 {max(1, round((until - now) / 60))} 分钟后再试"
+
+
+def _locks(lockout: Lockout) -> str:
+    return f"连续 {lockout.failures} 次密码错误，账号已锁定 {lockout.minutes:g} 分钟"
+
+
+def _unknown_name(con: Any, name: str, password: str, lockout: Lockout, now: float) -> str:
+    """A name with no account is refused exactly as an account with a wrong password: the same
+    hashing work, the same messages, and the same lockout after ``lockout.failures`` tries
+    (counted in ``unknown_names``), so neither the text nor the lock tells the two apart."""
+    con.execute("DELETE FROM unknown_names WHERE updated_at < ?", [now - _UNKNOWN_KEPT_S])
+    key = name[:64]
+    row = con.execute(
+        "SELECT failures, locked_until FROM unknown_names WHERE name = ?", [key]
+    ).fetchone()
+    failures, locked_until = row if row is not None else (0, 0.0)
+    if locked_until > now:
+        audit.record_in(con, name, "sign_in", outcome="refused", detail="unknown account; locked")
+        return _locked(locked_until, now)
+    _verify(_DUMMY_HASH, password)
+    failures += 1
+    locked = failures >= lockout.failures
+    con.execute(
+        "INSERT INTO unknown_names (name, failures, locked_until, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET failures = excluded.failures,"
+        " locked_until = excluded.locked_until, updated_at = excluded.updated_at",
+        [key, 0 if locked else failures, now + lockout.minutes * 60 if locked else 0, now],
+    )
+    audit.record_in(
+        con, name, "sign_in", outcome="refused",
+        detail=f"unknown account ({failures})" + ("; locked" if locked else ""),
+    )  # fmt: skip
+    return _locks(lockout) if locked else _WRONG
 
 
 def _verify(hashed: str, password: str) -> bool:

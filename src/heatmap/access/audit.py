@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from heatmap.access.db import connect
+from heatmap.access.db import HASHED, access_path, connect, row_hash
 from heatmap.access.roles import ROLES
+from heatmap.errors import AccessError
 
 #: action -> (Chinese, English) for the audit page and its CSV
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -77,10 +80,18 @@ def record_in(
     """:func:`record` inside an open transaction (so the event commits with the change it logs)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    # the id is chosen here (the caller's transaction holds the write lock) so the hash covers it
+    last = con.execute(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0),"
+        " coalesce((SELECT max(id) FROM audit), 0)),"
+        " coalesce((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), '')"
+    ).fetchone()
+    row = [int(last[0]) + 1, time.time(), user[:200], role, action, target[:500], scope[:500],
+           outcome, detail[:2000]]  # fmt: skip
     con.execute(
-        "INSERT INTO audit (at, user, role, action, target, scope, outcome, detail)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [time.time(), user[:200], role, action, target[:500], scope[:500], outcome, detail[:2000]],
+        "INSERT INTO audit (id, at, user, role, action, target, scope, outcome, detail,"
+        " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [*row, last[1], row_hash(last[1], row)],
     )
 
 
@@ -146,3 +157,62 @@ def counts(store: str | os.PathLike[str]) -> dict[str, Any]:
     """Number of events per action (for a quick check)."""
     with connect(store) as con:
         return dict(con.execute("SELECT action, count(*) FROM audit GROUP BY action").fetchall())
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What :func:`verify` found: rows read, the last row's hash, and each break of the chain."""
+
+    rows: int
+    head: str
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(path: str | os.PathLike[str]) -> Verification:
+    """Walk the audit trail's hash chain: a deleted, altered or forged row is reported.
+
+    ``path`` is a store (its ``.access.sqlite`` beside it) or the access file itself. The file is
+    opened read-only and never migrated. What the chain cannot show: the last rows deleted
+    together with the ``sqlite_sequence`` entry, or a whole chain recomputed by someone who can
+    write the file; record :attr:`Verification.head` elsewhere (a ticket, a mail) to anchor it.
+    """
+    file = Path(path)
+    if not file.name.endswith(".access.sqlite"):
+        file = access_path(file)
+    if not file.exists():
+        raise AccessError(f"审计文件 {file} 不存在 (no access file; give the store with --db)")
+    con = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
+    try:
+        columns = {row[1] for row in con.execute("PRAGMA table_info(audit)")}
+        if "hash" not in columns:
+            raise AccessError(
+                f"{file.name} 的审计记录尚未链式签名（旧版文件）；启动一次应用或执行任一 users 命令即迁移"
+            )
+        rows = con.execute(
+            f"SELECT {', '.join(HASHED)}, prev_hash, hash FROM audit ORDER BY id"
+        ).fetchall()
+        seq = con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone()
+    finally:
+        con.close()
+    return _walk(rows, int(seq[0]) if seq else 0)
+
+
+def _walk(rows: list[tuple[Any, ...]], seq: int) -> Verification:
+    problems: list[str] = []
+    prev, last_id = "", 0
+    for *values, prev_hash, digest in rows:
+        rid = int(values[0])
+        if rid != last_id + 1:
+            problems.append(f"第 {last_id + 1}–{rid - 1} 条记录缺失（已被删除）")
+        if prev_hash != prev:
+            problems.append(f"第 {rid} 条记录的前一条哈希不符（之前的记录被删除、改动或插入）")
+        if row_hash(prev_hash, values) != digest:
+            problems.append(f"第 {rid} 条记录的内容与其哈希不符（被改动或伪造）")
+        prev, last_id = digest, rid
+    if seq > last_id:
+        problems.append(f"最后 {seq - last_id} 条记录缺失（第 {last_id + 1}–{seq} 条已被删除）")
+    return Verification(len(rows), prev, tuple(problems))

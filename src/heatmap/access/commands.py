@@ -106,3 +106,25 @@ def _list(args: argparse.Namespace) -> int:
 
 
 _ACTIONS = {"disable": _disable, "enable": _enable, "password": _password}
+
+
+def add_audit_command(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The ``audit`` command: ``audit verify`` walks the trail's hash chain."""
+    audit = subparsers.add_parser("audit", help="审计日志：校验哈希链 (the audit trail)")
+    sub = audit.add_subparsers(title="audit commands", metavar="ACTION")
+    verify = sub.add_parser(
+        "verify", help="校验审计记录的哈希链：发现被删除、改动或伪造的记录（退出码 1）"
+    )
+    verify.add_argument("--db", help="数据库路径（或其 .access.sqlite 文件）")
+    verify.set_defaults(func=_verify)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from heatmap.access import audit
+
+    found = audit.verify(paths.db_path(args.db))
+    print(f"审计记录 {found.rows} 条；链尾哈希 {found.head or '—'}")
+    for problem in found.problems:
+        print(f"  ✗ {problem}")
+    print("哈希链完整 (chain intact)" if found.ok else "哈希链已断开 (chain broken)")
+    return 0 if found.ok else 1

@@ -33,7 +33,11 @@ ACCESS_SETTINGS: tuple[AccessSetting, ...] = (
     AccessSetting("lockout_failures", 5, editable=True),
     AccessSetting("lockout_minutes", 15.0, editable=True),
     AccessSetting("other_district_names", False, editable=True),
+    # a 街乡镇 account sees its own district's totals (which count towns it was not granted)
+    AccessSetting("town_sees_district_totals", False, editable=True),
     AccessSetting("upload_max_mb", 500.0, editable=True),
+    # a download's file, made on click, is dropped from Streamlit's /media/ within 1–2 × this
+    AccessSetting("download_expire_seconds", 30.0),
     AccessSetting("oidc_role_claim", "heatmap_role"),
     AccessSetting("oidc_districts_claim", "heatmap_districts"),
     AccessSetting("oidc_towns_claim", "heatmap_towns"),

@@ -8,8 +8,8 @@ named parameter of :class:`ExitRules` whose default is an assumption shown on sc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -320,6 +320,43 @@ def top_ten(gov: Governance, panel: pd.DataFrame, month: str) -> pd.DataFrame:
     return frame.reindex(columns=cols).sort_values(["rank", "town_code"]).reset_index(drop=True)
 
 
+def restrict(gov: Governance, towns: Collection[str] | None) -> Governance:
+    """The history of ``towns`` alone (``None``: every town): what a scoped account may read.
+
+    Statuses and ranks stay those of the whole city (a town is supervised because of its city
+    rank); only the rows of other towns are gone, so every figure, table and map built from the
+    result counts and names the scope's towns alone.
+    """
+    if towns is None:
+        return gov
+    keep = set(towns)
+    return replace(
+        gov,
+        ledger=gov.ledger[gov.ledger["town_code"].isin(keep)].reset_index(drop=True),
+        status=gov.status[gov.status["town_code"].isin(keep)].reset_index(drop=True),
+        checks=gov.checks[gov.checks["town_code"].isin(keep)].reset_index(drop=True),
+    )
+
+
+def masked_top_ten(
+    top: pd.DataFrame, mine: Collection[str] | None, *, names: bool, hidden: str
+) -> pd.DataFrame:
+    """:func:`top_ten` as a scoped account may see it: its own towns in full; of the others the
+    rank alone, with the name and district only when ``names`` (access policy
+    ``other_district_names``), else ``hidden``; never their code, volume, 环比 or status.
+    ``mine`` ``None`` (the whole city) leaves the table as it is.
+    """
+    if mine is None:
+        return top
+    out = top.astype(object).copy()
+    other = ~top["town_code"].isin(set(mine))
+    out.loc[other, ["town_code", "volume", "mom", "status"]] = None
+    if not names:
+        out.loc[other, "town_name"] = hidden
+        out.loc[other, "district_name"] = "—"
+    return out
+
+
 def checklist(gov: Governance, month: str) -> pd.DataFrame:
     """Exit conditions of every town supervised in ``month`` (and of those exiting in it)."""
     return gov.checks[gov.checks["month"] == month].reset_index(drop=True)
@@ -355,7 +392,11 @@ def summary(gov: Governance, month: str, *, population: pd.Series | None = None)
 
 
 def compare_official(
-    ledger: pd.DataFrame, official: pd.DataFrame, towns: pd.DataFrame
+    ledger: pd.DataFrame,
+    official: pd.DataFrame,
+    towns: pd.DataFrame,
+    *,
+    within: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Compare an official list (town, entry_month, exit_month) with the computed ledger.
 
@@ -364,16 +405,27 @@ def compare_official(
     with the nearest entry month. Result columns: town_code, town_name, official_entry,
     official_exit, computed_entry, computed_exit, verdict (一致 / 进入月份不同 / 退出月份不同 /
     仅官方名单 / 仅计算结果 / 无法识别).
+
+    ``within`` (town codes of the account's scope; ``None`` = the city) keeps the comparison to
+    those towns: the ledger's other spells are not compared, and official rows naming a town
+    outside are left out (their number in ``result.attrs["outside"]``, never their names).
     """
     from heatmap.geo.names import gazetteer_for
 
     gazetteer = gazetteer_for(towns)  # built once for every row
 
     rows: list[dict[str, Any]] = []
+    keep = None if within is None else set(within)
+    if keep is not None:
+        ledger = ledger[ledger["town_code"].isin(keep)]
     spells = ledger.to_dict("records")
     used: set[int] = set()
+    outside = 0
     for rec in official.to_dict("records"):
         code = gazetteer.resolve(str(rec["town"])).code
+        if code and keep is not None and code not in keep:
+            outside += 1
+            continue
         entry = _month_or_none(rec.get("entry_month"))
         exit_ = _month_or_none(rec.get("exit_month"))
         mine = [i for i, s in enumerate(spells) if s["town_code"] == code and i not in used]
@@ -415,7 +467,15 @@ def compare_official(
                     "仅计算结果",
                 )
             )
-    return pd.DataFrame(rows)
+    result = pd.DataFrame(rows, columns=_VERDICT_COLUMNS)
+    result.attrs["outside"] = outside
+    return result
+
+
+_VERDICT_COLUMNS = [
+    "town_code", "town_name", "official_entry", "official_exit", "computed_entry",
+    "computed_exit", "verdict",
+]  # fmt: skip
 
 
 def _verdict_row(code: str | None, raw: Any, towns: pd.DataFrame, entry: str | None, exit_: str | None,

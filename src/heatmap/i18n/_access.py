@@ -69,6 +69,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "区级、街乡镇账号在排名中可见其他区的街乡镇名称",
         "District and town accounts see other districts' town names in rankings",
     ),
+    "policy_town_totals": (
+        "街乡镇账号可见本区的区级汇总（含未授权街乡镇的数字）",
+        "Town accounts see their district's totals (which include towns they were not granted)",
+    ),
+    "scope_no_district_totals": (
+        "街乡镇账号不显示区级汇总：区的数字包含未授权给本账号的街乡镇（访问策略可由数据管理员调整）。",
+        "Town accounts see no district totals: a district's figures include towns this account "
+        "was not granted (a data administrator may change this in the access policy).",
+    ),
     "policy_idle": ("无操作自动退出（分钟）", "Sign out after idle (minutes)"),
     "policy_failures": ("连续失败几次锁定账号", "Failures before an account locks"),
     "policy_lock": ("锁定时长（分钟）", "Lockout (minutes)"),

@@ -20,6 +20,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "data_crs": ("坐标系", "Coordinate system"),
     "crs_auto": ("自动判断", "Detect"),
     "data_run": ("开始导入", "Import"),
+    "data_crashed": (
+        "导入失败：文件无法解析（已记入审计日志，数据库未改动）。请确认文件是系统导出的原始文件，或联系数据管理员。",
+        "Import failed: the file could not be parsed (logged; the store is unchanged). Check that "
+        "it is the system's original export, or ask a data administrator.",
+    ),
     "data_failed": (
         "导入失败，数据库未作任何改动：{error}",
         "Import failed; the store is unchanged: {error}",

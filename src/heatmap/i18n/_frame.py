@@ -48,6 +48,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "链接中的以下筛选条件无效，已忽略：{items}",
         "These link filters were invalid and ignored: {items}",
     ),
+    "dropped_params_plain": (
+        "链接中的 {n} 个筛选条件无效，已忽略（原文如下，仅作文字显示）：",
+        "{n} link filters were invalid and ignored (their text, shown as plain text):",
+    ),
     "no_data": ("所选条件下没有数据。", "No data for this selection."),
     "error_store": ("无法打开数据库：{error}", "Cannot open the store: {error}"),
     "download_csv": ("下载 CSV", "Download CSV"),

@@ -35,6 +35,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "上传 CSV：列 town（街乡镇名称或代码）、entry_month、exit_month（YYYY-MM，未摘帽留空）。",
         "Upload a CSV with columns town (name or code), entry_month, exit_month (YYYY-MM; empty while supervised).",
     ),
+    "official_outside": (
+        "名单中有 {n} 行不在本账号范围内，已略去。",
+        "{n} rows of the list are outside this account's scope and were left out.",
+    ),
     "official_error": ("无法读取官方名单：{error}", "Cannot read the official list: {error}"),
     "no_spells": (
         "截至本月没有治理类街乡镇（起始月份 {start}）。",

@@ -28,7 +28,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "work_fig_overdue": ("逾期", "Overdue"),
     "work_not_done": ("未完成", "Not done"),
     "work_store": ("工作台数据库：{where}", "Workbench store: {where}"),
-    "work_store_file": ("本机数据库文件", "a database file on this server"),
     "work_read_only": (
         "只读账号：可查看，不能编辑。",
         "Read-only account: you can look but not edit.",

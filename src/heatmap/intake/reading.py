@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from heatmap.errors import HeatmapError
+from heatmap.intake.archives import WORKBOOK_LIMITS, Limits, check_workbook
 from heatmap.intake.parse import _PERSONAL_KEYS, _key, mask_personal
 
 _BOM = b"\xef\xbb\xbf"
@@ -39,26 +40,56 @@ WIDE_SPACES = frozenset([0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2
 _WIDE = np.array(sorted(WIDE_SPACES), dtype=np.int64)
 
 
-def read_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    workbook_limits: Limits = WORKBOOK_LIMITS,
+    workbook_rows: int | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     """The file as text cells, each row's line number in the file, and the rows that are broken.
 
     Broken rows (more fields than the header) are returned with their line and reason, never dropped.
+    A workbook is checked from its zip directory first (:func:`heatmap.intake.archives.check_workbook`
+    with ``workbook_limits``): a zip bomb or another zip renamed ``.xlsx`` is refused unread;
+    ``workbook_rows`` stops reading a workbook after that many rows (the caller refuses a table
+    that reaches it).
     """
     path = Path(path)
     suffix = path.suffix.lower()
     none = _quarantine_frame([], path.name)
     try:
         if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+            check_workbook(path, limits=workbook_limits)
+            frame = _read_workbook(path, workbook_rows)
             return _strip(frame), np.arange(len(frame)) + 2, none
         if suffix == ".parquet":
             frame = pd.read_parquet(path).astype("string").fillna("").astype(object)
             return _strip(frame), np.arange(len(frame)) + 1, none
         if suffix in (".csv", ".txt", ".tsv"):
             return _read_csv(path)
+    except csv.Error as exc:  # a field over the csv module's limit, or a stray NUL
+        limit = csv.field_size_limit() // 1024
+        raise HeatmapError(
+            f"{path.name} 中有字段超过 {limit} KB 的上限或含空字符，无法按 CSV 读取；"
+            "请检查引号是否成对（一个未闭合的引号会把其后的全部内容读成一个字段） "
+            f"(a field over {limit} KB, or a NUL byte: {exc})"
+        ) from exc
     except (OSError, ValueError, ImportError) as exc:
         raise HeatmapError(f"无法读取文件 {path.name}：{exc} (cannot read the file)") from exc
     raise HeatmapError(f"不支持的文件类型 {suffix!r}（{path.name}）；支持 CSV、XLSX、Parquet")
+
+
+def _read_workbook(path: Path, rows: int | None) -> pd.DataFrame:
+    try:  # openpyxl reads row by row: with ``nrows`` it stops there
+        return pd.read_excel(path, dtype=str, keep_default_na=False, nrows=rows)
+    except (OSError, ValueError, ImportError):
+        raise  # said by read_table
+    except Exception as exc:  # noqa: BLE001 - any parser failure on an uploaded workbook (a part
+        # it names missing: KeyError; malformed XML: ParseError, a SyntaxError) is a damaged file
+        raise HeatmapError(
+            f"{path.name} 工作簿已损坏或不完整（{exc!r}）；请在 Excel/WPS 中打开后另存为 .xlsx 再上传 "
+            "(a damaged workbook)"
+        ) from exc
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:

@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Literal
 
 from heatmap.errors import BoundaryError, HeatmapError
+from heatmap.intake.archives import Limits, check_sizes
 
 UploadKind = Literal["export", "boundary", "table", "sheet"]
 MB = 1024 * 1024
@@ -389,31 +390,21 @@ def _check_archive(
     require_shapefile: bool,
 ) -> ZipListing:
     infos = archive.infolist()
-    if len(infos) > max_members:
-        raise BoundaryError(
-            f"{label} 含 {len(infos)} 个文件，超过上限 {max_members}；一个 Shapefile 只需 .shp、.shx、"
-            f".dbf、.prj 等几个文件 (too many members: {len(infos)} > {max_members})"
-        )
+    limits = Limits(max_members, max_total_bytes, max_ratio, RATIO_FLOOR_BYTES)
+    total = check_sizes(infos, label, limits, error=BoundaryError)  # the one size check
     names: set[str] = set()
     kept: list[str] = []
-    total = 0
     for info in infos:
-        _check_member(info, label, max_ratio)
+        _check_member(info, label)
         key = info.filename.replace("\\", "/").lower()
         if key in names:
             raise BoundaryError(
                 f"{label} 中文件 {info.filename!r} 出现不止一次；请重新压缩 (duplicate member)"
             )
         names.add(key)
-        total += info.file_size
         if info.is_dir() or _is_junk(info.filename):
             continue
         kept.append(info.filename)
-    if total > max_total_bytes:
-        raise BoundaryError(
-            f"{label} 解压后共 {total / MB:.1f} MB，超过上限 {max_total_bytes / MB:.0f} MB "
-            f"(uncompressed size {total / MB:.1f} MB over the limit)"
-        )
     _check_overlaps(infos, label)
     shapefiles = tuple(n for n in kept if n.lower().endswith(".shp"))
     if require_shapefile and not shapefiles:
@@ -424,7 +415,7 @@ def _check_archive(
     return ZipListing(tuple(kept), shapefiles, total)
 
 
-def _check_member(info: zipfile.ZipInfo, label: str, max_ratio: float) -> None:
+def _check_member(info: zipfile.ZipInfo, label: str) -> None:
     name = info.filename
     parts = re.split(r"[/\\]", name)
     if _CONTROL.search(name):
@@ -444,13 +435,6 @@ def _check_member(info: zipfile.ZipInfo, label: str, max_ratio: float) -> None:
         raise BoundaryError(f"{label} 中 {name!r} 已加密；请去掉密码后重新压缩 (encrypted member)")
     if name.lower().endswith(_NESTED) and not _is_junk(name):
         raise BoundaryError(f"{label} 中含压缩包 {name!r}；请解开后只压缩一层 (nested archive)")
-    if info.file_size > RATIO_FLOOR_BYTES:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if ratio > max_ratio:
-            raise BoundaryError(
-                f"{label} 中 {name!r} 压缩比 {ratio:.0f}:1，超过上限 {max_ratio:.0f}:1，疑似压缩炸弹；"
-                f"已拒绝 (compression ratio {ratio:.0f} over {max_ratio:.0f}: a zip bomb?)"
-            )
 
 
 def _check_overlaps(infos: list[zipfile.ZipInfo], label: str) -> None:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from heatmap.errors import StoreError
+from heatmap.paths import private_file
 
 ENV = "HEATMAP_WORK_DB"
 #: How long a SQLite writer waits for another's write lock before giving up.
@@ -178,8 +179,14 @@ class WorkStore:
     target: str
 
     def describe(self) -> str:
-        """The store as shown to a person: the file, or the URL without its password."""
+        """The store as shown to an operator (command line): the file, or the URL without its
+        password."""
         return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", self.target)
+
+    def label(self) -> str:
+        """The store as a page may name it: SQLite and the file's name, or PostgreSQL; no path,
+        host or account."""
+        return f"SQLite（{Path(self.target).name}）" if self.dialect == "sqlite" else "PostgreSQL"
 
 
 def work_path(store: str | os.PathLike[str]) -> Path:
@@ -260,8 +267,7 @@ def transaction(where: WorkStore, *, write: bool = True) -> Iterator[Connection]
 
 @contextmanager
 def _sqlite(where: WorkStore, *, write: bool) -> Iterator[Connection]:
-    path = Path(where.target)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = private_file(where.target)  # 0600: the town offices' notes are not for every login
     raw = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
     try:
         raw.execute("PRAGMA journal_mode=WAL")
@@ -284,7 +290,7 @@ def _sqlite_begin(raw: sqlite3.Connection, where: WorkStore, *, write: bool) -> 
         raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
     except sqlite3.OperationalError as exc:
         raise StoreError(
-            f"督导工作台数据库 {where.describe()} 忙：{BUSY_SECONDS:g} 秒内未能取得写锁（{exc}）；"
+            f"督导工作台数据库 {where.label()} 忙：{BUSY_SECONDS:g} 秒内未能取得写锁（{exc}）；"
             "请稍后再试"
         ) from exc
 
@@ -297,7 +303,7 @@ def _postgresql(where: WorkStore, *, write: bool) -> Iterator[Connection]:
         raw = psycopg.connect(where.target, connect_timeout=10)
     except psycopg.OperationalError as exc:
         raise StoreError(
-            f"无法连接督导工作台数据库 {where.describe()}：{str(exc).strip()}；"
+            f"无法连接督导工作台数据库 {where.label()}：{str(exc).strip()}；"
             f"请检查 {ENV} 的主机、端口、用户与库名，以及服务器是否在运行"
         ) from exc
     try:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from heatmap.errors import ConflictError, HeatmapError, ScopeError, WorkError
 from heatmap.formulas import is_formula
+from heatmap.intake.archives import SHEET_LIMITS
 from heatmap.intake.reading import read_table
 from heatmap.supervision.db import Connection
 from heatmap.supervision.work import (
@@ -453,11 +454,14 @@ def _read(data: bytes, filename: str) -> tuple[pd.DataFrame, Any, pd.DataFrame]:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
         try:
-            table, lines, broken = read_table(path)
+            table, lines, broken = read_table(
+                path, workbook_limits=SHEET_LIMITS, workbook_rows=MAX_ROWS + 1
+            )  # a list past MAX_ROWS is refused below, unread beyond it
         except HeatmapError as exc:
             raise WorkError(str(exc).replace(path.name, Path(filename).name)) from exc
     if len(table) + len(broken) > MAX_ROWS:
-        raise WorkError(f"表格有 {len(table) + len(broken)} 行，超过上限 {MAX_ROWS} 行；请分批导入")
+        counted = f"有 {len(table) + len(broken)} 行，" if suffix == ".csv" else ""  # XLSX: not read on
+        raise WorkError(f"表格{counted}超过上限 {MAX_ROWS} 行；请分批导入")
     return table, lines, broken
 
 
