@@ -5,6 +5,10 @@ A verbatim copy of ``heatmap.intake.ingest`` (``read_table`` … ``_coordinates`
 distinct value and the assignment to numpy (csv module row by row, ``Series.map`` per row,
 masked writes to Series): the tests compare the two on generated hostile files, cell by cell and
 dtype by dtype.
+
+One rule changed since the copy (issue 23): personal data are masked by
+:func:`heatmap.intake.privacy.mask_text`, cell by cell, in every free-text column kept and in
+every cell of a quarantined row (it was phone numbers in the text and address only).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import io
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,13 +28,12 @@ import pandas as pd
 
 from heatmap.errors import HeatmapError
 from heatmap.geo.names import Gazetteer, Resolution, district_codes, in_district
-from heatmap.intake.parse import _PERSONAL_KEYS, PERSONAL, ImportOptions, _key
+from heatmap.intake.parse import _PERSONAL_KEYS, FREE_TEXT, PERSONAL, ImportOptions, _key
+from heatmap.intake.privacy import mask_text
 from heatmap.intake.records import _codes, _row
 from heatmap.taxonomy import Taxonomy
 
 _TRUE = {"是", "1", "true", "t", "y", "yes", "已响应", "已解决", "满意", "已派单", "已回访", "√"}
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)?(\d{3,4})\d{4}(?!\d)")
 
 
 def read_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
@@ -118,6 +122,7 @@ def parse_rows(
     taxonomy: Taxonomy,
     *,
     source: str,
+    masked: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Export-shaped rows (usable) and quarantine rows (with line and reason)."""
     frame = raw[list(fields)].rename(columns=fields)
@@ -134,7 +139,8 @@ def parse_rows(
     for col in ("channel", "request_type", "address", "town_code", "town_raw", "district_raw"):
         out[col] = frame[col].replace("", None) if col in frame else None
     out["text"] = frame["text"].map(mask_personal) if "text" in frame else None
-    out["address"] = out["address"].map(lambda a: mask_personal(a) if isinstance(a, str) else a)
+    for col in FREE_TEXT[1:]:
+        out[col] = out[col].map(lambda a: mask_personal(a) if isinstance(a, str) else a)
     out["theme"], out["problem"] = _problems(frame, taxonomy)
     lon, lat, crs_col = _coordinates(frame)
     out["lon"], out["lat"], out["src_crs"] = lon, lat, crs_col
@@ -157,12 +163,22 @@ def parse_rows(
     out["satisfied"] = satisfied & out["evaluated"]
     out["responded"] = out["responded"] & out["dispatched"]
     bad = reasons != ""
+    if masked is not None:  # counted cell by cell: the usable rows' columns, the quarantined cells
+        for col in FREE_TEXT:
+            if col in frame:
+                cells = frame[col][~bad].replace("", None) if col != "text" else frame[col][~bad]
+                masked.update(_count(cells))
+        for col in raw_safe.columns:
+            masked.update(_count(raw_safe.loc[bad, col]))
     quarantine = pd.DataFrame(
         {
             "source": source,
             "line": frame.loc[bad, "line"].astype("int64"),
             "reason": reasons[bad],
-            "raw": [json.dumps(r, ensure_ascii=False) for r in raw_safe[bad].to_dict("records")],
+            "raw": [
+                json.dumps({k: mask_personal(v) for k, v in r.items()}, ensure_ascii=False)
+                for r in raw_safe[bad].to_dict("records")
+            ],
         }
     )
     return out[~bad].reset_index(drop=True), quarantine.reset_index(drop=True)
@@ -219,12 +235,19 @@ def parse_satisfaction(
     return satisfied.astype(bool), text.ne("")
 
 
+def _count(cells: pd.Series) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for cell in cells:
+        if isinstance(cell, str):
+            total.update(mask_text(cell)[1])
+    return total
+
+
 def mask_personal(text: Any) -> Any:
-    """Phone numbers in free text masked (138****5678); landlines keep only the area code."""
+    """Personal data in free text masked (the privacy rule, cell by cell)."""
     if not isinstance(text, str):
         return text
-    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
-    return _LANDLINE.sub(lambda m: f"{m.group(1) or ''}{'*' * 7}", text)
+    return mask_text(text)[0]
 
 
 def _problems(frame: pd.DataFrame, taxonomy: Taxonomy) -> tuple[pd.Series, pd.Series]:

@@ -2,8 +2,9 @@
 
 A file is read as text (:mod:`heatmap.intake.reading`), its headers are matched to the canonical
 fields (Chinese or English, or an explicit mapping), values are parsed in their real forms, personal
-fields are dropped, rows that cannot be used go to the quarantine with their line and reason
-(:mod:`heatmap.intake.parse`), towns are assigned (code → name → point → address), and everything
+fields are dropped and personal data in every free-text cell masked (:mod:`heatmap.intake.privacy`,
+counted per kind in the report), rows that cannot be used go to the quarantine with their line and
+reason (:mod:`heatmap.intake.parse`), towns are assigned (code → name → point → address), and everything
 is written in one transaction: a failure leaves the store as it was.
 """
 
@@ -37,6 +38,7 @@ from heatmap.intake.parse import (
     match_headers,
     parse_rows,
 )
+from heatmap.intake.privacy import KINDS as PRIVACY_KINDS
 from heatmap.intake.reading import read_table
 from heatmap.intake.records import canonical_blocks, check_systems
 from heatmap.taxonomy import Taxonomy, load_taxonomy
@@ -79,6 +81,7 @@ class ImportReport:
     ambiguous: int = 0
     unmatched_notes: Counter[str] = field(default_factory=Counter)
     personal_fields_dropped: list[str] = field(default_factory=list)
+    personal_masked: Counter[str] = field(default_factory=Counter)
     months: list[str] = field(default_factory=list)
 
     @property
@@ -111,6 +114,7 @@ class ImportReport:
             "crs": self.crs,
             "crs_evidence": self.crs_evidence,
             "personal_fields_dropped": sorted(set(self.personal_fields_dropped)),
+            "personal_masked": {k: int(self.personal_masked.get(k, 0)) for k in PRIVACY_KINDS},
             "months": self.months,
         }
 
@@ -148,7 +152,9 @@ def ingest_files(
         quarantine.append(broken)
         fields = match_headers(list(raw.columns), options.mapping, source=name)
         report.personal_fields_dropped += [f for f in PERSONAL if f in fields.values()]
-        good, bad = parse_rows(raw, lines, fields, options, taxonomy, source=name)
+        good, bad = parse_rows(
+            raw, lines, fields, options, taxonomy, source=name, masked=report.personal_masked
+        )
         del raw
         lon, lat, outside, coords = check_coordinates(
             good["lon"], good["lat"], lines=good["line"], epsg=epsg,

@@ -2,9 +2,10 @@
 
 Values are parsed once per distinct value (dates, flags, satisfaction, categories, coordinate
 systems) by the same rules, value by value; plain decimals and ``YYYY-MM-DD hh:mm:ss`` times are
-read by Arrow, which reads them exactly as those rules do; personal data are masked only in the
-cells that hold a run of seven digits. ``tests/intake/test_reading.py`` holds the proof: the
-same rows as the row-by-row import on generated hostile exports.
+read by Arrow, which reads them exactly as those rules do; personal data are masked
+(:mod:`heatmap.intake.privacy`) in every free-text column kept and in the quarantined rows, only
+in the cells its prefilter finds. ``tests/intake/test_reading.py`` holds the proof: the same rows
+as the row-by-row import on generated hostile exports.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import os
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from heatmap.errors import HeatmapError
+from heatmap.intake import privacy
 from heatmap.taxonomy import Taxonomy
 
 #: Canonical field -> header names seen in real exports (matched after removing spaces, case-insensitive).
@@ -65,11 +68,9 @@ PERSONAL = ("phone", "name")
 REQUIRED = ("record_id", "received_at")
 _TRUE = {"是", "1", "true", "t", "y", "yes", "已响应", "已解决", "满意", "已派单", "已回访", "√"}
 _FALSE = {"否", "0", "false", "f", "n", "no", "未响应", "未解决", "不满意", "未派单", "未回访", "×"}
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)?(\d{3,4})\d{4}(?!\d)")
-#: Every match of the two patterns above holds seven digits in a row (RE2's \p{Nd} covers
-#: Python's \d), so a cell without such a run is left as it is.
-_DIGIT_RUN = r"\p{Nd}{7}"
+#: Free-text columns masked for personal data (every kept column that is not a code, a number,
+#: a time or a flag).
+FREE_TEXT = ("text", "address", "town_raw", "district_raw", "channel", "request_type")
 _ISO_TIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
 _DECIMAL = r"^[0-9]{1,15}(\.[0-9]+)?$"  # read alike by Arrow and pandas, to the last bit
 
@@ -149,8 +150,15 @@ def parse_rows(
     taxonomy: Taxonomy,
     *,
     source: str,
+    masked: Counter[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Export-shaped rows (usable) and quarantine rows (with line and reason)."""
+    """Export-shaped rows (usable) and quarantine rows (with line and reason).
+
+    Personal data in the free-text columns (:data:`FREE_TEXT`) and in the quarantined rows are
+    masked by :mod:`heatmap.intake.privacy`; ``masked`` (when given) is increased by the count
+    of each kind masked.
+    """
+    counts: Counter[str] = Counter() if masked is None else masked
     frame = raw[list(fields)].rename(columns=fields)
     for personal in PERSONAL:
         frame = frame.drop(columns=personal, errors="ignore")
@@ -162,14 +170,21 @@ def parse_rows(
     out = pd.DataFrame({"record_id": record_id, "received_at": received, "line": frame["line"]})
     for col in ("channel", "request_type", "address", "town_code", "town_raw", "district_raw"):
         out[col] = frame[col].replace("", None) if col in frame else None
+    free = [c for c in FREE_TEXT if c != "text" and out[c].notna().any()]
+    usable = ~bad if bad.any() else slice(None)  # the quarantine masks (and counts) its own rows
     with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow's scans for digits run beside the rest
-        text = pool.submit(mask_column, frame["text"]) if "text" in frame else None
-        address = pool.submit(mask_column, out["address"])
+        text = pool.submit(privacy.mask_column, frame["text"][usable]) if "text" in frame else None
+        columns = [out[c][usable] for c in free]  # (taken here: ``out`` grows meanwhile)
+        others = pool.submit(lambda: [privacy.mask_column(c) for c in columns])
         out["text"] = None  # (filled below; the columns keep their order)
         _flags_and_values(frame, out, options, taxonomy)
-        out["text"] = text.result() if text is not None else None
-        out["address"] = address.result()
-    quarantine = _quarantine(raw, fields, frame, bad, no_id, source)
+        if text is not None:
+            out["text"], found = text.result()
+            counts.update(found)
+        for col, (values, found) in zip(free, others.result(), strict=True):
+            out[col] = values
+            counts.update(found)
+    quarantine = _quarantine(raw, fields, frame, bad, no_id, source, counts)
     return (out[~bad] if bad.any() else out).reset_index(drop=True), quarantine
 
 
@@ -207,11 +222,19 @@ def _quarantine(
     bad: np.ndarray,
     no_id: np.ndarray,
     source: str,
+    counts: Counter[str],
 ) -> pd.DataFrame:
-    """Rows without an id or a readable time, with line, reason and the row (personal fields out)."""
+    """Rows without an id or a readable time, with line, reason and the row (personal fields out,
+    personal data in every other cell masked and counted into ``counts``)."""
     rows = np.flatnonzero(bad)
     picked = raw.iloc[rows] if len(rows) else raw.iloc[:0]  # (a take copies every column)
     raw_safe = picked.drop(columns=[h for h, f in fields.items() if f in PERSONAL])
+    if len(raw_safe):
+        raw_safe = raw_safe.astype("object")
+        for col in raw_safe.columns:
+            values, found = privacy.mask_values(raw_safe[col].tolist())
+            raw_safe[col] = pd.Series(values, index=raw_safe.index, dtype="object")
+            counts.update(found)
     reason = np.where(no_id[rows], "缺少工单编号", "受理时间无法识别")
     quarantine = pd.DataFrame(
         {
@@ -362,23 +385,16 @@ def parse_satisfaction(
 
 
 def mask_personal(text: Any) -> Any:
-    """Phone numbers in free text masked (138****5678); landlines keep only the area code."""
+    """Personal data in free text masked (:func:`heatmap.intake.privacy.mask_text`); other
+    values as they are."""
     if not isinstance(text, str):
         return text
-    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
-    return _LANDLINE.sub(lambda m: f"{m.group(1) or ''}{'*' * 7}", text)
+    return privacy.mask_text(text)[0]
 
 
 def mask_column(values: pd.Series) -> pd.Series:
-    """``values.map(mask_personal)``, masking only the cells with seven digits in a row."""
-    if not isinstance(values.dtype, pd.StringDtype) or values.empty:
-        return values.map(mask_personal)
-    found = pc.match_substring_regex(pa.array(values.array), _DIGIT_RUN)
-    rows = np.flatnonzero(found.fill_null(False).to_numpy(zero_copy_only=False))
-    out = values.copy()
-    if len(rows):
-        out.iloc[rows] = by_value(values.iloc[rows], lambda v: v.map(mask_personal)).to_numpy()
-    return out
+    """``values.map(mask_personal)``, reading only the cells the privacy prefilter finds."""
+    return privacy.mask_column(values)[0]
 
 
 def _problems(frame: pd.DataFrame, taxonomy: Taxonomy) -> tuple[pd.Series, pd.Series]:
