@@ -43,6 +43,19 @@ def coordinates(report: dict[str, Any], lang: str) -> None:
         st.dataframe(labelled(pd.DataFrame(examples), lang), hide_index=True, width="stretch")
 
 
+def personal(report: dict[str, Any], lang: str) -> None:
+    """How many identifiers of each kind were masked in the imported and quarantined rows."""
+    masked = report.get("personal_masked") or {}
+    if not masked:
+        return
+    st.markdown(f"**{t('rep_personal', lang)}**", help=t("rep_personal_help", lang))
+    frame = pd.Series(
+        {t(f"personal_{k}", lang): int(v) for k, v in masked.items()},
+        name=t("count_masked", lang), dtype="int64",
+    )  # fmt: skip
+    st.dataframe(frame, width="stretch")
+
+
 def unmatched(report: dict[str, Any], lang: str) -> None:
     """How many rows are ambiguous, and why the others found no town."""
     reasons = report.get("unmatched_reasons") or {}

@@ -117,6 +117,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "matched_alias": ("别名", "alias"),
     "matched_address": ("地址", "address"),
     "matched_point": ("坐标", "point"),
+    "rep_personal": ("已遮蔽的个人信息（按类别）", "Personal data masked (by kind)"),
+    "count_masked": ("处数", "found"),
+    "rep_personal_help": (
+        "身份证号、银行卡号、邮箱、车牌、标明的姓名整体替换为 [身份证号] 等；手机号保留前 3 后 4 位，"
+        "固话保留区号；来电号码、姓名列不导入。",
+        "Identity and bank-card numbers, e-mails, plates and marked names are replaced whole "
+        "([身份证号] …); mobiles keep their first 3 and last 4 digits, landlines their area code; "
+        "the caller's number and name columns are not imported.",
+    ),
+    "personal_email": ("邮箱", "e-mail"),
+    "personal_id_number": ("身份证号", "identity number"),
+    "personal_bank_card": ("银行卡号", "bank card"),
+    "personal_phone": ("电话号码", "phone number"),
+    "personal_plate": ("车牌", "licence plate"),
+    "personal_name": ("姓名", "name"),
     "upload_refused": ("文件未导入：{error}", "File not imported: {error}"),
     "data_target_invalid": (
         "目标数据库应为 data/ 目录下的文件名（如 real.duckdb），收到 {value!r}",
