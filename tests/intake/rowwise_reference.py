@@ -28,7 +28,17 @@ import pandas as pd
 
 from heatmap.errors import HeatmapError
 from heatmap.geo.names import Gazetteer, Resolution, district_codes, in_district
-from heatmap.intake.parse import _PERSONAL_KEYS, FREE_TEXT, PERSONAL, ImportOptions, _key
+from heatmap.intake.parse import (
+    _PERSONAL_KEYS,
+    CATEGORY_LEVELS,
+    FREE_TEXT,
+    KEPT_TEXT,
+    PERSONAL,
+    ImportOptions,
+    _key,
+    category_paths,
+    made_ids,
+)
 from heatmap.intake.privacy import mask_text
 from heatmap.intake.records import _codes, _row
 from heatmap.taxonomy import Taxonomy
@@ -130,14 +140,18 @@ def parse_rows(
         frame = frame.drop(columns=personal, errors="ignore")
     raw_safe = raw.drop(columns=[h for h, f in fields.items() if f in PERSONAL])
     frame["line"] = lines
+    if any(level in frame for level in CATEGORY_LEVELS):  # (issue 23: layouts of real exports)
+        frame["category"] = category_paths(frame)
     reasons = pd.Series("", index=frame.index, dtype="object")
-    record_id = frame["record_id"].str.strip()
+    record_id = frame["record_id"].str.strip() if "record_id" in frame else made_ids(frame)
     reasons[record_id == ""] = "缺少工单编号"
     received = parse_times(frame["received_at"])
     reasons[(reasons == "") & received.isna()] = "受理时间无法识别"
     out = pd.DataFrame({"record_id": record_id, "received_at": received, "line": frame["line"]})
     for col in ("channel", "request_type", "address", "town_code", "town_raw", "district_raw"):
         out[col] = frame[col].replace("", None) if col in frame else None
+    for col, name in (("category_path", "category"), *((c, c) for c in KEPT_TEXT)):
+        out[col] = frame[name].replace("", None) if name in frame else None
     out["text"] = frame["text"].map(mask_personal) if "text" in frame else None
     for col in FREE_TEXT[1:]:
         out[col] = out[col].map(lambda a: mask_personal(a) if isinstance(a, str) else a)

@@ -26,35 +26,51 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from heatmap.errors import HeatmapError
+from heatmap.errors import HeatmapError, LayoutError
 from heatmap.intake import privacy
 from heatmap.taxonomy import Taxonomy
 
 #: Canonical field -> header names seen in real exports (matched after removing spaces, case-insensitive).
+#: Where several headers of a file name one field, the one listed first here is taken (创建时间
+#: before 派单时间).
 HEADERS: dict[str, tuple[str, ...]] = {
-    "record_id": ("工单编号", "工单号", "工单id", "编号", "record_id", "ticket_id", "id"),
+    "record_id": (
+        "工单编号", "工单号", "工单编码", "工单id", "诉求编号", "受理编号", "编号", "record_id",
+        "ticket_id", "id",
+    ),
+    "seq": ("序号", "行号", "no"),
     "received_at": (
-        "受理时间",
-        "来电时间",
-        "创建时间",
-        "登记时间",
-        "received_at",
-        "created_at",
-        "time",
+        "受理时间", "来电时间", "创建时间", "登记时间", "工单创建时间", "派单时间", "received_at",
+        "created_at", "time",
     ),
     "channel": ("来电渠道", "渠道", "诉求渠道", "来源渠道", "channel", "source"),
     "request_type": ("诉求类型", "工单类型", "request_type", "type"),
-    "category": ("问题分类", "诉求分类", "分类", "问题类别", "category"),
-    "text": ("诉求内容", "工单内容", "内容", "问题描述", "text", "content"),
-    "district_raw": ("所属区", "区", "行政区", "所属区县", "district"),
-    "town_raw": ("街乡镇", "所属街乡镇", "街道", "乡镇", "街道乡镇", "town", "street"),
+    "category": ("问题分类", "诉求分类", "分类", "问题类别", "分类路径", "category"),
+    "category_1": ("一级分类", "一级类别", "一级问题分类", "一级诉求分类", "category_1"),
+    "category_2": ("二级分类", "二级类别", "二级问题分类", "二级诉求分类", "category_2"),
+    "category_3": ("三级分类", "三级类别", "三级问题分类", "三级诉求分类", "category_3"),
+    "text": (
+        "诉求内容", "主要内容", "工单内容", "内容", "问题描述", "诉求描述", "反映内容", "来电内容",
+        "text", "content",
+    ),
+    "district_raw": ("所属区", "区", "行政区", "所属区县", "被反映区", "所在区", "district"),
+    "town_raw": (
+        "街乡镇", "被反映街乡镇", "所属街乡镇", "反映街乡镇", "所在街乡镇", "街乡镇名称", "街道",
+        "乡镇", "街道乡镇", "town", "street",
+    ),
     "town_code": ("街乡镇代码", "街道代码", "街乡镇编码", "town_code"),
-    "community": ("社区", "社区（村）", "社区村", "community"),
-    "address": ("详细地址", "地址", "事发地址", "诉求地址", "address"),
+    "community": (
+        "社区", "所在村社区", "社区（村）", "社区村", "村社区", "村（社区）", "所在社区", "所属社区",
+        "村居", "community",
+    ),
+    "address": (
+        "详细地址", "地址", "事发地址", "诉求地址", "被反映地址", "事发地点", "问题地址", "address",
+    ),
     "lon": ("经度", "lon", "lng", "longitude", "x"),
     "lat": ("纬度", "lat", "latitude", "y"),
     "src_crs": ("坐标系", "坐标系统", "crs"),
-    "unit": ("承办单位", "承办部门", "unit"),
+    "unit": ("承办单位", "一级承办单位", "承办部门", "主办单位", "unit"),
+    "unit2": ("二级承办单位简称", "二级承办单位", "二级承办单位名称", "承办单位简称", "unit2"),
     "dispatched": ("是否派单", "派单", "dispatched"),
     "responded": ("是否响应", "响应", "responded"),
     "evaluated": ("是否回访", "回访", "evaluated"),
@@ -63,14 +79,25 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "closed_at": ("办结时间", "closed_at"),
     "phone": ("来电号码", "联系电话", "电话", "手机号", "手机", "phone"),
     "name": ("姓名", "来电人", "联系人", "name"),
-}
+}  # fmt: skip
 PERSONAL = ("phone", "name")
 REQUIRED = ("record_id", "received_at")
+#: Columns any of which lets the import find a record's town (in the order of
+#: :func:`heatmap.intake.records.assign_towns`).
+LOCATING = ("town_raw", "town_code", "address", "text", "unit2", "unit", "lon")
+#: The category levels, joined with ``>`` into one category path.
+CATEGORY_LEVELS = ("category_1", "category_2", "category_3")
 _TRUE = {"是", "1", "true", "t", "y", "yes", "已响应", "已解决", "满意", "已派单", "已回访", "√"}
 _FALSE = {"否", "0", "false", "f", "n", "no", "未响应", "未解决", "不满意", "未派单", "未回访", "×"}
+#: Text columns kept beside the canonical ones: the community (stored) and the handling units
+#: (a clue to the town, not stored).
+KEPT_TEXT = ("community", "unit", "unit2")
 #: Free-text columns masked for personal data (every kept column that is not a code, a number,
 #: a time or a flag).
-FREE_TEXT = ("text", "address", "town_raw", "district_raw", "channel", "request_type")
+FREE_TEXT = (
+    "text", "address", "town_raw", "district_raw", "channel", "request_type", "category_path",
+    *KEPT_TEXT,
+)  # fmt: skip
 _ISO_TIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
 _DECIMAL = r"^[0-9]{1,15}(\.[0-9]+)?$"  # read alike by Arrow and pandas, to the last bit
 
@@ -91,26 +118,51 @@ class ImportOptions:
 
 
 def match_headers(headers: list[str], mapping: dict[str, str], *, source: str) -> dict[str, str]:
-    """Header -> canonical field; an unknown layout raises with the headers seen and expected."""
-    lookup = {_key(alias): name for name, aliases in HEADERS.items() for alias in aliases}
-    out: dict[str, str] = {}
+    """Header -> canonical field; an unknown layout raises :class:`LayoutError` naming every
+    field the import needs that is missing, and the headers seen."""
+    rank = {
+        _key(alias): (name, i)
+        for name, aliases in HEADERS.items()
+        for i, alias in enumerate(aliases)
+    }
+    best: dict[str, tuple[int, str]] = {}  # field -> (rank, header)
     for header in headers:
-        target = mapping.get(header) or lookup.get(_key(header))
-        if target and target not in out.values():
-            out[header] = target
-    missing = [f for f in REQUIRED if f not in out.values()]
-    located = {"town_raw", "town_code", "lon", "address"} & set(out.values())
-    if missing or not located:
-        expected = (
-            "、".join(HEADERS[f][0] for f in (*REQUIRED, "街乡镇/经纬度/详细地址") if f in HEADERS)
-            or ""
-        )
-        raise HeatmapError(
-            f"{source} 的表头无法识别：缺少 {missing or ['街乡镇 / 经度纬度 / 详细地址 之一']}。"
-            f"读到的表头：{headers}；至少需要：工单编号、受理时间，以及街乡镇、经纬度或详细地址之一 {expected}。"
-            "可用 --mapping 文件指定对应关系 (unknown layout; pass a mapping file)"
-        )
+        if header in mapping:
+            found: tuple[str, int] | None = (mapping[header], -1)
+        else:
+            found = rank.get(_key(header))
+        if found and (found[0] not in best or found[1] < best[found[0]][0]):
+            best[found[0]] = (found[1], header)
+    out = {
+        header: name
+        for name, (_, header) in sorted(best.items(), key=lambda kv: headers.index(kv[1][1]))
+    }
+    _check_layout(headers, set(out.values()), source)
     return out
+
+
+def _check_layout(headers: list[str], fields: set[str], source: str) -> None:
+    """Raise :class:`LayoutError` naming every missing field the import needs."""
+    missing = []
+    if "record_id" not in fields and "text" not in fields:  # an id is made from time and text
+        missing.append("工单编号（工单编号/工单号/诉求编号；无编号时由受理时间与诉求内容生成）")
+    if "received_at" not in fields:
+        missing.append("受理时间（受理时间/来电时间/创建时间/派单时间）")
+    if not set(LOCATING) & fields:
+        missing.append(
+            "街乡镇或可定位的列（街乡镇/被反映街乡镇、街乡镇代码、详细地址、诉求内容/主要内容、"
+            "承办单位/二级承办单位简称、经度纬度）"
+        )
+    if missing and "text" not in fields:
+        missing.append("诉求内容（诉求内容/主要内容）")
+    if missing:
+        raise LayoutError(
+            f"{source} 的表头无法识别：缺少 {'；'.join(missing)}。读到的表头：{headers}。"
+            "可用 --mapping 文件指定对应关系，或改表头后重新导入；未写入任何数据 "
+            "(unknown layout: the missing fields are named above; pass a mapping file)",
+            missing=missing,
+            seen=headers,
+        )
 
 
 def _key(header: str) -> str:
@@ -163,13 +215,17 @@ def parse_rows(
     for personal in PERSONAL:
         frame = frame.drop(columns=personal, errors="ignore")
     frame["line"] = lines
-    record_id = frame["record_id"].str.strip()
+    if any(level in frame for level in CATEGORY_LEVELS):
+        frame["category"] = category_paths(frame)
+    record_id = frame["record_id"].str.strip() if "record_id" in frame else made_ids(frame)
     received = parse_times(frame["received_at"])
     no_id = (record_id == "").to_numpy(dtype=bool)
     bad = no_id | received.isna().to_numpy(dtype=bool)
     out = pd.DataFrame({"record_id": record_id, "received_at": received, "line": frame["line"]})
     for col in ("channel", "request_type", "address", "town_code", "town_raw", "district_raw"):
         out[col] = frame[col].replace("", None) if col in frame else None
+    for col, name in (("category_path", "category"), *((c, c) for c in KEPT_TEXT)):
+        out[col] = frame[name].replace("", None) if name in frame else None
     free = [c for c in FREE_TEXT if c != "text" and out[c].notna().any()]
     usable = ~bad if bad.any() else slice(None)  # the quarantine masks (and counts) its own rows
     with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow's scans for digits run beside the rest
@@ -186,6 +242,28 @@ def parse_rows(
             counts.update(found)
     quarantine = _quarantine(raw, fields, frame, bad, no_id, source, counts)
     return (out[~bad] if bad.any() else out).reset_index(drop=True), quarantine
+
+
+def category_paths(frame: pd.DataFrame) -> pd.Series:
+    """The levels 一级/二级/三级分类 joined ``一级>二级>三级`` (empty levels left out); where no
+    level is given, the one-column category (if any)."""
+    levels = [frame[c].fillna("").astype(str).str.strip() for c in CATEGORY_LEVELS if c in frame]
+    joined = levels[0]
+    for level in levels[1:]:
+        joined = joined.str.cat(level, sep=">")
+    joined = joined.str.replace(r">{2,}", ">", regex=True).str.strip(">")
+    if "category" in frame:
+        joined = joined.where(joined != "", frame["category"].fillna("").astype(str))
+    return joined
+
+
+def made_ids(frame: pd.DataFrame) -> pd.Series:
+    """Record ids for an export without 工单编号: ``H`` and 16 hex digits of a hash of the time,
+    text, town, community and address as written ('' where the text is empty: no id)."""
+    parts = [c for c in ("received_at", "text", "town_raw", "community", "address") if c in frame]
+    hashed = pd.util.hash_pandas_object(frame[parts].astype(str), index=False).to_numpy()
+    ids = pd.Series([f"H{h:016x}" for h in hashed], index=frame.index, dtype=frame["text"].dtype)
+    return ids.where(frame["text"].str.strip() != "", "")
 
 
 def _flags_and_values(

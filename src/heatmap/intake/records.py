@@ -24,7 +24,9 @@ RAW_COLUMNS = (
 )  # fmt: skip
 #: Optional columns: the town and district as named in the export (any common form), kept in the
 #: store so that an alias added later can attribute unmatched records without a re-import.
-NAME_COLUMNS = ("town_raw", "district_raw")
+NAME_COLUMNS = ("town_raw", "district_raw", "category_path", "community")
+#: Columns read for the town only, not stored: the handling units (一级 / 二级承办单位).
+CLUE_COLUMNS = ("unit", "unit2")
 
 #: Columns that make a record's content; a re-import with the same id and hash adds nothing.
 CONTENT_COLUMNS = (
@@ -89,7 +91,7 @@ def _located(
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Export-shaped rows with WGS84 points, towns and names; the points for the cells (NaN
     outside Beijing)."""
-    frame = raw.reindex(columns=[*RAW_COLUMNS, *NAME_COLUMNS]).reset_index(drop=True)
+    frame = raw.reindex(columns=[*RAW_COLUMNS, *NAME_COLUMNS, *CLUE_COLUMNS]).reset_index(drop=True)
     lon, lat = _to_wgs84(frame)
     frame["lon"], frame["lat"] = lon, lat
     at_point = _point_towns(lon, lat, index)
