@@ -92,7 +92,10 @@ if report:
         col.metric(t(key, lang), f"{value:,}")
     left, right = st.columns(2)
     left.markdown(f"**{t('rep_matched', lang)}**")
-    methods = {k: t(f"matched_{k}", lang) for k in ("code", "name", "alias", "address", "point")}
+    methods = {
+        k: t(f"matched_{k}", lang)
+        for k in ("code", "name", "alias", "address", "text", "unit", "point")
+    }
     count = t("count_rows", lang)
     left.dataframe(
         pd.Series({methods.get(k, k): v for k, v in report["matched_by"].items()}, name=count),

@@ -116,6 +116,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "matched_name": ("名称", "name"),
     "matched_alias": ("别名", "alias"),
     "matched_address": ("地址", "address"),
+    "matched_text": ("诉求内容", "request text"),
+    "matched_unit": ("承办单位", "handling unit"),
     "matched_point": ("坐标", "point"),
     "rep_personal": ("已遮蔽的个人信息（按类别）", "Personal data masked (by kind)"),
     "count_masked": ("处数", "found"),

@@ -4,7 +4,8 @@ A file is read as text (:mod:`heatmap.intake.reading`), its headers are matched 
 fields (Chinese or English, or an explicit mapping), values are parsed in their real forms, personal
 fields are dropped and personal data in every free-text cell masked (:mod:`heatmap.intake.privacy`,
 counted per kind in the report), rows that cannot be used go to the quarantine with their line and
-reason (:mod:`heatmap.intake.parse`), towns are assigned (code → name → point → address), and everything
+reason (:mod:`heatmap.intake.parse`), towns are assigned (code → name → address → text → handling
+unit → point, :func:`heatmap.intake.records.assign_towns`), and everything
 is written in one transaction: a failure leaves the store as it was.
 """
 
@@ -101,7 +102,7 @@ class ImportReport:
             "quarantine_reasons": dict(self.quarantine_reasons),
             "matched_by": {
                 k: int(self.matched_by.get(k, 0))
-                for k in ("code", "name", "alias", "address", "point")
+                for k in ("code", "name", "alias", "address", "text", "unit", "point")
             },
             "unmatched": self.unmatched,
             "ambiguous": self.ambiguous,

@@ -89,6 +89,15 @@ LOCATING = ("town_raw", "town_code", "address", "text", "unit2", "unit", "lon")
 CATEGORY_LEVELS = ("category_1", "category_2", "category_3")
 _TRUE = {"是", "1", "true", "t", "y", "yes", "已响应", "已解决", "满意", "已派单", "已回访", "√"}
 _FALSE = {"否", "0", "false", "f", "n", "no", "未响应", "未解决", "不满意", "未派单", "未回访", "×"}
+#: Values that say "no value" (不详, 无, 未知, —, 空, N/A …): missing, never a name or an alias.
+PLACEHOLDERS = frozenset(
+    {"不详", "无", "未知", "—", "——", "-", "--", "－", "空", "n/a", "na", "null", "none", "nan",
+     "暂无", "/", "不明", "无数据", "未填", "未填写", "?", "？", "#n/a", "（空）", "(空)"}
+)  # fmt: skip
+#: Columns naming a place or a unit, where a placeholder is a missing value.
+PLACE_COLUMNS = (
+    "town_code", "town_raw", "district_raw", "address", "community", "unit", "unit2",
+)  # fmt: skip
 #: Text columns kept beside the canonical ones: the community (stored) and the handling units
 #: (a clue to the town, not stored).
 KEPT_TEXT = ("community", "unit", "unit2")
@@ -226,6 +235,8 @@ def parse_rows(
         out[col] = frame[col].replace("", None) if col in frame else None
     for col, name in (("category_path", "category"), *((c, c) for c in KEPT_TEXT)):
         out[col] = frame[name].replace("", None) if name in frame else None
+    for col in PLACE_COLUMNS:
+        out[col] = without_placeholders(out[col])
     free = [c for c in FREE_TEXT if c != "text" and out[c].notna().any()]
     usable = ~bad if bad.any() else slice(None)  # the quarantine masks (and counts) its own rows
     with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow's scans for digits run beside the rest
@@ -242,6 +253,19 @@ def parse_rows(
             counts.update(found)
     quarantine = _quarantine(raw, fields, frame, bad, no_id, source, counts)
     return (out[~bad] if bad.any() else out).reset_index(drop=True), quarantine
+
+
+def without_placeholders(values: pd.Series) -> pd.Series:
+    """``values`` with every placeholder (:data:`PLACEHOLDERS`, any width or case) made missing."""
+    if not isinstance(values, pd.Series) or not values.notna().any():
+        return values
+
+    def placeholder(v: pd.Series) -> pd.Series:
+        key = v.astype("object").where(v.notna(), "").astype(str)
+        return key.str.normalize("NFKC").str.strip().str.lower().isin(PLACEHOLDERS)
+
+    found = by_value(values, placeholder).to_numpy(dtype=bool)  # each distinct value once
+    return values.where(~found, None) if found.any() else values
 
 
 def category_paths(frame: pd.DataFrame) -> pd.Series:

@@ -44,7 +44,8 @@ RECORD_COLUMNS: tuple[tuple[str, str, str], ...] = (
     (
         "assign_method",
         "VARCHAR NOT NULL",
-        "how the town was assigned: code / name / alias / address / point / ambiguous / none",
+        "how the town was assigned: code / name / alias / address / text / unit / point /"
+        " ambiguous / none",
     ),
     (
         "assign_note",
