@@ -12,12 +12,13 @@ import pandas as pd
 from heatmap.intake import privacy
 from heatmap.intake.parse import FREE_TEXT
 from heatmap.intake.records import content_hash
+from heatmap.intake.store import column_names
 
 __all__ = ["ScanReport", "scan_store"]
 
-#: (table, column) pairs read: the records' free-text columns and the quarantined rows.
+#: (table, column) pairs read: the records' stored free-text columns and the quarantined rows.
 PLACES: tuple[tuple[str, str], ...] = (
-    *(("records", c) for c in FREE_TEXT),
+    *(("records", c) for c in FREE_TEXT if c in column_names()),
     ("quarantine", "raw"),
 )
 
