@@ -137,13 +137,15 @@ _RUN = re.compile(r"\d[\d \-－()（）]{6,}")
 _BEFORE = 12  # characters before a run searched for 身份证号, 卡号, 编号, 电话 …
 _PLATE_START = re.compile(rf"[{_PROVINCES}][A-HJ-NP-Z]")
 
-#: A cell can hold personal data only if it holds one of these (RE2 syntax, for Arrow's scan):
-#: five digits in a row, an @, a plate's province and letter, a name's mark or honorific.
+#: A cell can hold personal data only if it holds one of these (RE2 syntax, for Arrow's and
+#: DuckDB's scans): seven digits (single spaces or dashes between), an @, a plate's province and
+#: letter, a name's mark followed by a surname, a surname followed by an honorific or 某.
+_SURNAME_ENDS = "".join(sorted(set(_SINGLE) | {c[-1] for c in _COMPOUND}))
 PREFILTER = (
     r"\p{Nd}[ \-－]?\p{Nd}[ \-－]?\p{Nd}[ \-－]?\p{Nd}[ \-－]?\p{Nd}[ \-－]?\p{Nd}[ \-－]?\p{Nd}"
     rf"|@|[{_PROVINCES}][A-HJ-NP-Z]"
-    r"|姓名|名字|联系人|来电|反映人|投诉人|举报人|诉求人|当事人|户主|我叫|本人|市民|居民|业主"
-    r"|先生|女士|小姐|某"
+    f"|(?:{'|'.join(_MARKS)})[:：]?[ \u3000]?(?:{'|'.join(_COMPOUND)}|[{_SINGLE}])"
+    rf"|[{_SURNAME_ENDS}](?:某|先生|女士|小姐)"
 )
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
