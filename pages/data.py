@@ -113,6 +113,7 @@ if report:
         st.caption(json.dumps(report["crs_evidence"], ensure_ascii=False))
     data_views.coordinates(report, lang)
     data_views.personal(report, lang)
+    data_views.unmapped_categories(report, lang)
     data_views.unmatched(report, lang)
     if st.session_state.get("last_target") != ctx.db and st.button(t("data_switch", lang)):
         st.session_state["db_choice"] = st.session_state["last_target"]

@@ -56,6 +56,20 @@ def personal(report: dict[str, Any], lang: str) -> None:
     st.dataframe(frame, width="stretch")
 
 
+def unmapped_categories(report: dict[str, Any], lang: str) -> None:
+    """The export's category paths that name no problem, with their counts (most first)."""
+    paths = report.get("unmapped_categories") or {}
+    if not paths:
+        return
+    st.markdown(f"**{t('rep_unmapped_categories', lang)}**", help=t("rep_unmapped_help", lang))
+    st.dataframe(
+        pd.Series(paths, name=t("count_rows", lang), dtype="int64").rename_axis(
+            t("category_path", lang)
+        ),
+        width="stretch",
+    )
+
+
 def unmatched(report: dict[str, Any], lang: str) -> None:
     """How many rows are ambiguous, and why the others found no town."""
     reasons = report.get("unmatched_reasons") or {}

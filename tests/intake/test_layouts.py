@@ -3,6 +3,8 @@ unknown layout named field by field."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -106,3 +108,40 @@ def test_made_ids_are_stable_and_need_a_text() -> None:
     assert ids[0] == ids[1] and ids[0].startswith("H") and len(ids[0]) == 17
     assert ids[2] == ""  # no text: no id (quarantined as 缺少工单编号)
     assert made_ids(frame.iloc[[1, 0]]).tolist() == ids[:2]  # not the row's position
+
+
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("城乡建设>住房>物业管理", "物业服务"),  # a level in the mapping
+        ("市政>供热>供暖室温不达标", "供暖室温不达标"),  # a level that is a problem's name
+        ("交通/停车管理", "停车难"),
+        ("生态环境>大气>餐饮油烟", None),  # listed as unmapped
+        ("", None),
+    ],
+)
+def test_category_map(path: str, expected: str | None) -> None:
+    from heatmap.intake.parse import load_category_map, map_category
+    from heatmap.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    names = {p.name for p in taxonomy.problems}
+    assert map_category(path, names, load_category_map(taxonomy=taxonomy)) == expected
+
+
+def test_whole_path_wins_over_its_levels() -> None:
+    from heatmap.intake.parse import map_category
+
+    mapping = {"城乡建设>住房>物业管理": "老旧小区改造推进难", "物业管理": "物业服务"}
+    assert map_category("城乡建设 > 住房 > 物业管理", set(), mapping) == "老旧小区改造推进难"
+    assert map_category("其他>物业管理", set(), mapping) == "物业服务"
+
+
+def test_category_map_naming_an_unknown_problem_is_refused(tmp_path: Path) -> None:
+    from heatmap.intake.parse import load_category_map
+    from heatmap.taxonomy import load_taxonomy
+
+    bad = tmp_path / "map.toml"
+    bad.write_text('[paths]\n"物业管理" = "物业很差"\n', encoding="utf-8")
+    with pytest.raises(HeatmapError, match=r"未知的问题 \['物业很差'\]"):
+        load_category_map(bad, taxonomy=load_taxonomy())

@@ -90,6 +90,7 @@ def test_category_path_kept_and_mapped(imported: tuple[dict, list[tuple], list[t
         None,
     ]
     assert records[0][7] == "供暖室温不达标" and records[2][7] == "停车难"
+    assert imported[0]["unmapped_categories"] == {"生态环境>大气>餐饮油烟": 1}
 
 
 def test_identifiers_masked_in_records_and_quarantine(

@@ -128,6 +128,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "([身份证号] …); mobiles keep their first 3 and last 4 digits, landlines their area code; "
         "the caller's number and name columns are not imported.",
     ),
+    "rep_unmapped_categories": ("未对应到问题的分类路径", "Category paths mapped to no problem"),
+    "rep_unmapped_help": (
+        "这些工单按诉求内容分类（或归入其他）。在 src/heatmap/config/category_map.toml 中把路径或其中"
+        "一级对应到 taxonomy.toml 的问题，下次导入即生效。",
+        "These requests were classified by their text (or left as 其他). Map the path, or one of "
+        "its levels, to a problem of taxonomy.toml in src/heatmap/config/category_map.toml; the "
+        "next import uses it.",
+    ),
+    "category_path": ("分类路径", "Category path"),
     "personal_email": ("邮箱", "e-mail"),
     "personal_id_number": ("身份证号", "identity number"),
     "personal_bank_card": ("银行卡号", "bank card"),

@@ -15,7 +15,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,9 @@ from heatmap.intake.parse import (
     HEADERS,
     PERSONAL,
     ImportOptions,
+    load_category_map,
     load_mapping,
+    map_category,
     match_headers,
     parse_rows,
 )
@@ -83,6 +85,7 @@ class ImportReport:
     unmatched_notes: Counter[str] = field(default_factory=Counter)
     personal_fields_dropped: list[str] = field(default_factory=list)
     personal_masked: Counter[str] = field(default_factory=Counter)
+    unmapped_categories: Counter[str] = field(default_factory=Counter)
     months: list[str] = field(default_factory=list)
 
     @property
@@ -116,6 +119,7 @@ class ImportReport:
             "crs_evidence": self.crs_evidence,
             "personal_fields_dropped": sorted(set(self.personal_fields_dropped)),
             "personal_masked": {k: int(self.personal_masked.get(k, 0)) for k in PRIVACY_KINDS},
+            "unmapped_categories": dict(self.unmapped_categories.most_common(50)),
             "months": self.months,
         }
 
@@ -138,6 +142,8 @@ def ingest_files(
     """
     options = options or ImportOptions()
     taxonomy = taxonomy or load_taxonomy()
+    if options.category_map is None:  # read (and checked against the taxonomy) once
+        options = replace(options, category_map=load_category_map(taxonomy=taxonomy))
     gazetteer = gazetteer or Gazetteer(towns, former=load_former_towns())
     epsg = _declared_epsg(options.crs)
     report = ImportReport()
@@ -157,6 +163,9 @@ def ingest_files(
             raw, lines, fields, options, taxonomy, source=name, masked=report.personal_masked
         )
         del raw
+        report.unmapped_categories.update(
+            _unmapped(good["category_path"], taxonomy, options.category_map or {})
+        )
         lon, lat, outside, coords = check_coordinates(
             good["lon"], good["lat"], lines=good["line"], epsg=epsg,
             allow_outside=options.allow_outside, source=name,
@@ -184,6 +193,17 @@ def ingest_files(
     _write(con, ready, bad_rows, report, canonical=canonical, say=say)
     say(1.0, "完成")
     return report
+
+
+def _unmapped(paths: pd.Series, taxonomy: Taxonomy, mapping: dict[str, str]) -> dict[str, int]:
+    """Category paths that name no problem (by the taxonomy or the mapping), with their counts."""
+    counts = paths.dropna().value_counts()
+    names = {p.name for p in taxonomy.problems}
+    return {
+        str(path): int(n)
+        for path, n in counts.items()
+        if map_category(path, names, mapping) is None
+    }
 
 
 @dataclass

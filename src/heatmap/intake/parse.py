@@ -121,6 +121,8 @@ class ImportOptions:
     satisfied_values: tuple[str, ...] = ("满意", "基本满意", "非常满意")
     satisfied_min_score: int = 4  # on a 1–5 score
     resolved_values: tuple[str, ...] = ("是", "已解决", "解决", "1", "true")
+    #: category path or level -> problem (None: ``config/category_map.toml``)
+    category_map: dict[str, str] | None = None
 
 
 # --------------------------------------------------------------------------- headers
@@ -294,7 +296,7 @@ def _flags_and_values(
     frame: pd.DataFrame, out: pd.DataFrame, options: ImportOptions, taxonomy: Taxonomy
 ) -> None:
     """Theme and problem, coordinates, and the five flags of ``frame`` into ``out``."""
-    out["theme"], out["problem"] = _problems(frame, taxonomy)
+    out["theme"], out["problem"] = _problems(frame, taxonomy, options.category_map)
     lon, lat, crs_col = _coordinates(frame)
     out["lon"], out["lat"], out["src_crs"] = lon, lat, crs_col
     bad_coords = frame.get("lon", pd.Series("", index=frame.index)).ne("") & np.isnan(lon)
@@ -499,13 +501,59 @@ def mask_column(values: pd.Series) -> pd.Series:
     return privacy.mask_column(values)[0]
 
 
-def _problems(frame: pd.DataFrame, taxonomy: Taxonomy) -> tuple[pd.Series, pd.Series]:
-    """Theme and problem from the export's category (levels split on > / ／ -), else the text classifier."""
+#: The editable category mapping shipped with the package.
+CATEGORY_MAP = Path(__file__).parents[1] / "config" / "category_map.toml"
+
+
+def load_category_map(
+    path: str | os.PathLike[str] | None = None, *, taxonomy: Taxonomy | None = None
+) -> dict[str, str]:
+    """The category mapping (``[paths]`` of a TOML file: path or level -> problem), each problem
+    checked against ``taxonomy`` when given."""
+    path = Path(path) if path is not None else CATEGORY_MAP
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("paths", {})
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise HeatmapError(f"无法读取分类对应文件 {path}：{exc}") from exc
+    if taxonomy is not None:
+        known = {p.name for p in taxonomy.problems}
+        unknown = sorted({str(v) for v in table.values()} - known)
+        if unknown:
+            raise HeatmapError(
+                f"分类对应文件 {path} 指向未知的问题 {unknown}；应为 taxonomy.toml 中的问题名称 "
+                "(unknown problems in the category map)"
+            )
+    return {str(k).strip(): str(v) for k, v in table.items()}
+
+
+def map_category(path: object, names: Any, mapping: dict[str, str]) -> str | None:
+    """The problem a category path names: the whole path in ``mapping``, else each level from
+    the last, a problem's own name or a level in ``mapping``; None when nothing fits."""
+    text = str(path).strip() if isinstance(path, str) else ""
+    if not text:
+        return None
+    levels = [s.strip() for s in re.split(r"[>／/\-|]", text) if s.strip()]
+    whole = ">".join(levels)
+    if whole in mapping:
+        return mapping[whole]
+    for level in reversed(levels):
+        if level in names:
+            return level
+        if level in mapping:
+            return mapping[level]
+    return None
+
+
+def _problems(
+    frame: pd.DataFrame, taxonomy: Taxonomy, mapping: dict[str, str] | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """Theme and problem from the export's category (levels split on > / ／ -, looked up in the
+    category mapping), else the text classifier."""
     names = {p.name: p.theme for p in taxonomy.problems}
+    mapping = load_category_map() if mapping is None else mapping
 
     def from_category(cat: str) -> str | None:
-        levels = [s.strip() for s in re.split(r"[>／/\-|]", str(cat)) if s.strip()]
-        return next((lvl for lvl in reversed(levels) if lvl in names), None)
+        return map_category(cat, names, mapping)
 
     other = "其他" if "其他" in names else None
 
