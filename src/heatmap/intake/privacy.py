@@ -124,6 +124,7 @@ _NAME_MARK = re.compile(
     r"([:：]?[ \u3000]?)(" + _SURNAME + ")(" + _GIVEN + "{1,2})"
 )
 _SINGLE_SET = frozenset(_SINGLE)
+_COMPOUND_SET = frozenset(_COMPOUND)
 #: The words that make a name of the surname before them (张先生, 李女士, 王某, 刘某女士).
 _HONORIFIC_WORD = re.compile(r"某{1,2}(?:先生|女士)?|先生|女士|小姐")
 #: What may follow 王某 / 赵某某 for it to be a name.
@@ -386,7 +387,7 @@ def _name(text: str) -> tuple[str, int]:
         return f"{m.group(1)}{m.group(2)}{MASKS['name']}{rest}"
 
     text, k = _honorifics(text)  # first: 联系人：李女士 is one name
-    if not any(mark in text for mark in _MARKS):
+    if not _NAME_MARK_START.search(text):
         return text, k
     out, at = [], 0
     for start in [m.start() for m in _NAME_MARK_START.finditer(text)]:
@@ -407,7 +408,9 @@ def _honorifics(text: str) -> tuple[str, int]:
     out, at, n = [], 0, 0
     for m in _HONORIFIC_WORD.finditer(text):
         start = m.start()
-        surname = next((c for c in _COMPOUND if text[max(0, start - 2) : start] == c), "")
+        surname = text[start - 2 : start] if start >= 2 else ""
+        if surname not in _COMPOUND_SET:
+            surname = ""
         if not surname and start > 0 and text[start - 1] in _SINGLE_SET:
             surname = text[start - 1]
         if not surname or start - len(surname) < at:
