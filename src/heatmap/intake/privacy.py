@@ -125,6 +125,8 @@ _NAME_MARK = re.compile(
 )
 _SINGLE_SET = frozenset(_SINGLE)
 _COMPOUND_SET = frozenset(_COMPOUND)
+#: Surnames that are far more often a conjunction or a preposition before 先生/女士/某.
+_CONJUNCTIONS = frozenset("和向")
 #: The words that make a name of the surname before them (张先生, 李女士, 王某, 刘某女士).
 _HONORIFIC_WORD = re.compile(r"某{1,2}(?:先生|女士)?|先生|女士|小姐")
 #: What may follow 王某 / 赵某某 for it to be a name.
@@ -416,8 +418,10 @@ def _honorifics(text: str) -> tuple[str, int]:
         if not surname or start - len(surname) < at:
             continue
         word = m.group(0)
-        alone = word.strip("某") == ""  # 某 alone: not after 于/向/和, and a boundary must follow
-        if alone and (surname in "于向和" or not _AFTER_MOU.match(text, m.end())):
+        if surname in _CONJUNCTIONS:  # 我和先生 (my husband), 向女士们: not a name
+            continue
+        alone = word.strip("某") == ""  # 某 alone: not after 于, and a boundary must follow
+        if alone and (surname == "于" or not _AFTER_MOU.match(text, m.end())):
             continue
         out += [text[at : start - len(surname)], MASKS["name"]]
         at, n = m.end(), n + 1
