@@ -238,13 +238,14 @@ def test_import_keeps_nothing_personal(tmp_path: Path) -> None:
         "姓名：张三，身份证号：110101199003074518，手机13812345678,13812345678,张三",
         "P2,2021-05-03 11:00:00,学院路街道,学院路2号,车牌京A12345 邮箱zhang.san@163.com,,",
         "P3,not a time,学院路街道,学院路3号,身份证110101199003074514 卡号6222021234567890128,,",
+        "P4,2021-05-03 12:00:00,学院路街道,学院路4号,手机13912345678,,,多余",  # a broken line
     ]
     csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
     db = tmp_path / "real.duckdb"
     report = ingest_into(db, [csv]).as_dict()
-    assert report["imported"] == 2 and report["quarantined"] == 1
+    assert report["imported"] == 2 and report["quarantined"] == 2
     assert report["personal_masked"] == {
-        "email": 1, "id_number": 2, "bank_card": 1, "phone": 1, "plate": 1, "name": 2,
+        "email": 1, "id_number": 2, "bank_card": 1, "phone": 2, "plate": 1, "name": 2,
     }  # fmt: skip
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -257,7 +258,7 @@ def test_import_keeps_nothing_personal(tmp_path: Path) -> None:
     finally:
         con.close()
     for secret in ("张三", "1101011990030745", "13812345678", "京A12345", "zhang.san",
-                   "6222021234567890128"):  # fmt: skip
+                   "6222021234567890128", "13912345678"):  # fmt: skip
         assert secret not in dump
     assert stored == [
         ("姓名：[姓名]，身份证号：[身份证号]，手机138****5678",),

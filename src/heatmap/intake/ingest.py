@@ -154,6 +154,7 @@ def ingest_files(
         name = Path(path).name
         say(i / max(len(files), 1) * 0.6, f"读取 {name}")
         raw, lines, broken = read_table(path)
+        report.personal_masked.update(broken.attrs.get("personal_masked", {}))
         report.files.append(name)
         report.rows_read += len(raw) + len(broken)
         quarantine.append(broken)
