@@ -107,7 +107,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
 
 
 def _quarantine_frame(rows: list[tuple[int, str, str]], source: str) -> pd.DataFrame:
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "source": pd.Series([source] * len(rows), dtype="object"),
             "line": pd.Series([r[0] for r in rows], dtype="int64"),
@@ -115,6 +115,8 @@ def _quarantine_frame(rows: list[tuple[int, str, str]], source: str) -> pd.DataF
             "raw": pd.Series([mask_personal(r[2]) for r in rows], dtype="object"),
         }
     )
+    frame.attrs["personal_masked"] = dict(_count(pd.Series([r[2] for r in rows], dtype="object")))
+    return frame
 
 
 def _strip(frame: pd.DataFrame) -> pd.DataFrame:
