@@ -97,7 +97,10 @@ if report:
         col.metric(t(key, lang), f"{value:,}")
     left, right = st.columns(2)
     left.markdown(f"**{t('rep_matched', lang)}**")
-    methods = {k: t(f"matched_{k}", lang) for k in ("code", "name", "alias", "address", "point")}
+    methods = {
+        k: t(f"matched_{k}", lang)
+        for k in ("code", "name", "alias", "address", "text", "unit", "point")
+    }
     count = t("count_rows", lang)
     left.dataframe(
         pd.Series({methods.get(k, k): v for k, v in report["matched_by"].items()}, name=count),
@@ -114,6 +117,8 @@ if report:
     if any(report["crs_evidence"].values()):
         st.caption(json.dumps(report["crs_evidence"], ensure_ascii=False))
     data_views.coordinates(report, lang)
+    data_views.personal(report, lang)
+    data_views.unmapped_categories(report, lang)
     data_views.unmatched(report, lang)
     if st.session_state.get("last_target") != ctx.db and st.button(t("data_switch", lang)):
         st.session_state["db_choice"] = st.session_state["last_target"]

@@ -263,3 +263,32 @@ def test_warning_page_respects_the_district_scope(app_env: Path, monkeypatch) ->
     assert not at.exception
     listed = at.dataframe[0].value
     assert set(listed["区"]) <= {"西城区"}
+
+
+def test_data_page_report_lists_personal_data_masked_and_unmapped_categories(app_env: Path, tmp_path: Path) -> None:
+    """The import result shows the personal data masked, by kind, and the category paths that
+    named no problem, in the page's language."""
+    from streamlit.testing.v1 import AppTest
+
+    from heatmap.intake.loading import ingest_into
+
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "工单编号,受理时间,街乡镇,诉求内容,问题分类\n"
+        "P1,2021-05-03 10:00:00,学院路街道,身份证号：110101199003074518，手机13812345678,"
+        "生态环境>大气>餐饮油烟\n",
+        encoding="utf-8",
+    )
+    report = ingest_into(tmp_path / "real.duckdb", [export]).as_dict()
+    at = AppTest.from_file(str(Path(__file__).parents[1] / "pages" / "data.py"), default_timeout=60)
+    at.session_state["last_report"] = report
+    at.session_state["last_target"] = str(tmp_path / "real.duckdb")
+    at.run()
+    assert not at.exception
+    assert "**已遮蔽的个人信息（按类别）**" in [m.value for m in at.markdown]
+    shown = {
+        str(k): int(v) for d in at.dataframe for k, v in d.value.iloc[:, 0].items()
+        if str(k) in ("身份证号", "电话号码", "姓名")
+    }  # fmt: skip
+    assert shown == {"身份证号": 1, "电话号码": 1, "姓名": 0}
+    assert "**未对应到问题的分类路径**" in [m.value for m in at.markdown]

@@ -43,6 +43,33 @@ def coordinates(report: dict[str, Any], lang: str) -> None:
         st.dataframe(labelled(pd.DataFrame(examples), lang), hide_index=True, width="stretch")
 
 
+def personal(report: dict[str, Any], lang: str) -> None:
+    """How many identifiers of each kind were masked in the imported and quarantined rows."""
+    masked = report.get("personal_masked") or {}
+    if not masked:
+        return
+    st.markdown(f"**{t('rep_personal', lang)}**", help=t("rep_personal_help", lang))
+    frame = pd.Series(
+        {t(f"personal_{k}", lang): int(v) for k, v in masked.items()},
+        name=t("count_masked", lang), dtype="int64",
+    )  # fmt: skip
+    st.dataframe(frame, width="stretch")
+
+
+def unmapped_categories(report: dict[str, Any], lang: str) -> None:
+    """The export's category paths that name no problem, with their counts (most first)."""
+    paths = report.get("unmapped_categories") or {}
+    if not paths:
+        return
+    st.markdown(f"**{t('rep_unmapped_categories', lang)}**", help=t("rep_unmapped_help", lang))
+    st.dataframe(
+        pd.Series(paths, name=t("count_rows", lang), dtype="int64").rename_axis(
+            t("category_path", lang)
+        ),
+        width="stretch",
+    )
+
+
 def unmatched(report: dict[str, Any], lang: str) -> None:
     """How many rows are ambiguous, and why the others found no town."""
     reasons = report.get("unmatched_reasons") or {}

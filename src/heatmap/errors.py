@@ -7,6 +7,16 @@ class HeatmapError(Exception):
     """Base class of every error the package raises on purpose."""
 
 
+class LayoutError(HeatmapError):
+    """An export's headers do not give what the import needs; ``missing`` names each need
+    (in Chinese) and ``seen`` the headers read."""
+
+    def __init__(self, message: str, *, missing: list[str], seen: list[str]) -> None:
+        super().__init__(message)
+        self.missing = missing
+        self.seen = seen
+
+
 class CoordinateSystemError(HeatmapError, ValueError):
     """An unknown coordinate system name was given."""
 

@@ -5,6 +5,10 @@ A verbatim copy of ``heatmap.intake.ingest`` (``read_table`` … ``_coordinates`
 distinct value and the assignment to numpy (csv module row by row, ``Series.map`` per row,
 masked writes to Series): the tests compare the two on generated hostile files, cell by cell and
 dtype by dtype.
+
+One rule changed since the copy (issue 23): personal data are masked by
+:func:`heatmap.intake.privacy.mask_text`, cell by cell, in every free-text column kept and in
+every cell of a quarantined row (it was phone numbers in the text and address only).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import io
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,13 +28,22 @@ import pandas as pd
 
 from heatmap.errors import HeatmapError
 from heatmap.geo.names import Gazetteer, Resolution, district_codes, in_district
-from heatmap.intake.parse import _PERSONAL_KEYS, PERSONAL, ImportOptions, _key
+from heatmap.intake.parse import (
+    _PERSONAL_KEYS,
+    CATEGORY_LEVELS,
+    FREE_TEXT,
+    KEPT_TEXT,
+    PERSONAL,
+    ImportOptions,
+    _key,
+    category_paths,
+    made_ids,
+)
+from heatmap.intake.privacy import mask_text
 from heatmap.intake.records import _codes, _row
 from heatmap.taxonomy import Taxonomy
 
 _TRUE = {"是", "1", "true", "t", "y", "yes", "已响应", "已解决", "满意", "已派单", "已回访", "√"}
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)?(\d{3,4})\d{4}(?!\d)")
 
 
 def read_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
@@ -93,7 +107,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
 
 
 def _quarantine_frame(rows: list[tuple[int, str, str]], source: str) -> pd.DataFrame:
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "source": pd.Series([source] * len(rows), dtype="object"),
             "line": pd.Series([r[0] for r in rows], dtype="int64"),
@@ -101,6 +115,8 @@ def _quarantine_frame(rows: list[tuple[int, str, str]], source: str) -> pd.DataF
             "raw": pd.Series([mask_personal(r[2]) for r in rows], dtype="object"),
         }
     )
+    frame.attrs["personal_masked"] = dict(_count(pd.Series([r[2] for r in rows], dtype="object")))
+    return frame
 
 
 def _strip(frame: pd.DataFrame) -> pd.DataFrame:
@@ -118,6 +134,7 @@ def parse_rows(
     taxonomy: Taxonomy,
     *,
     source: str,
+    masked: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Export-shaped rows (usable) and quarantine rows (with line and reason)."""
     frame = raw[list(fields)].rename(columns=fields)
@@ -125,16 +142,21 @@ def parse_rows(
         frame = frame.drop(columns=personal, errors="ignore")
     raw_safe = raw.drop(columns=[h for h, f in fields.items() if f in PERSONAL])
     frame["line"] = lines
+    if any(level in frame for level in CATEGORY_LEVELS):  # (issue 23: layouts of real exports)
+        frame["category"] = category_paths(frame)
     reasons = pd.Series("", index=frame.index, dtype="object")
-    record_id = frame["record_id"].str.strip()
+    record_id = frame["record_id"].str.strip() if "record_id" in frame else made_ids(frame)
     reasons[record_id == ""] = "缺少工单编号"
     received = parse_times(frame["received_at"])
     reasons[(reasons == "") & received.isna()] = "受理时间无法识别"
     out = pd.DataFrame({"record_id": record_id, "received_at": received, "line": frame["line"]})
     for col in ("channel", "request_type", "address", "town_code", "town_raw", "district_raw"):
         out[col] = frame[col].replace("", None) if col in frame else None
+    for col, name in (("category_path", "category"), *((c, c) for c in KEPT_TEXT)):
+        out[col] = frame[name].replace("", None) if name in frame else None
     out["text"] = frame["text"].map(mask_personal) if "text" in frame else None
-    out["address"] = out["address"].map(lambda a: mask_personal(a) if isinstance(a, str) else a)
+    for col in FREE_TEXT[1:]:
+        out[col] = out[col].map(lambda a: mask_personal(a) if isinstance(a, str) else a)
     out["theme"], out["problem"] = _problems(frame, taxonomy)
     lon, lat, crs_col = _coordinates(frame)
     out["lon"], out["lat"], out["src_crs"] = lon, lat, crs_col
@@ -157,12 +179,22 @@ def parse_rows(
     out["satisfied"] = satisfied & out["evaluated"]
     out["responded"] = out["responded"] & out["dispatched"]
     bad = reasons != ""
+    if masked is not None:  # counted cell by cell: the usable rows' columns, the quarantined cells
+        for col in FREE_TEXT:
+            if col in frame:
+                cells = frame[col][~bad].replace("", None) if col != "text" else frame[col][~bad]
+                masked.update(_count(cells))
+        for col in raw_safe.columns:
+            masked.update(_count(raw_safe.loc[bad, col]))
     quarantine = pd.DataFrame(
         {
             "source": source,
             "line": frame.loc[bad, "line"].astype("int64"),
             "reason": reasons[bad],
-            "raw": [json.dumps(r, ensure_ascii=False) for r in raw_safe[bad].to_dict("records")],
+            "raw": [
+                json.dumps({k: mask_personal(v) for k, v in r.items()}, ensure_ascii=False)
+                for r in raw_safe[bad].to_dict("records")
+            ],
         }
     )
     return out[~bad].reset_index(drop=True), quarantine.reset_index(drop=True)
@@ -219,12 +251,19 @@ def parse_satisfaction(
     return satisfied.astype(bool), text.ne("")
 
 
+def _count(cells: pd.Series) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for cell in cells:
+        if isinstance(cell, str):
+            total.update(mask_text(cell)[1])
+    return total
+
+
 def mask_personal(text: Any) -> Any:
-    """Phone numbers in free text masked (138****5678); landlines keep only the area code."""
+    """Personal data in free text masked (the privacy rule, cell by cell)."""
     if not isinstance(text, str):
         return text
-    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
-    return _LANDLINE.sub(lambda m: f"{m.group(1) or ''}{'*' * 7}", text)
+    return mask_text(text)[0]
 
 
 def _problems(frame: pd.DataFrame, taxonomy: Taxonomy) -> tuple[pd.Series, pd.Series]:

@@ -508,3 +508,51 @@ def test_one_district_official_file_overlays_and_keeps_the_city(tmp_path: Path) 
     active = load_boundary_set(plan["boundary_set"], geo_dir=geo)
     assert active.notice("zh") == "海淀区为官方边界，其余为示意边界"
     assert len(active.frame) == len(demo)
+
+
+def _shapefile_without_prj(tmp_path: Path, frame: gpd.GeoDataFrame, stem: str) -> Path:
+    import zipfile
+
+    shp = tmp_path / f"shp_{stem}"
+    shp.mkdir()
+    frame.to_file(shp / f"{stem}.shp", encoding="utf-8")
+    (shp / f"{stem}.prj").unlink()
+    archive = tmp_path / f"{stem}.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in shp.iterdir():
+            zf.write(part, part.name)
+    return archive
+
+
+def test_partial_projected_layer_is_placed_by_the_district_it_lies_in(
+    tmp_path: Path, out_dir: Path
+) -> None:
+    """Three towns of 海淀 in metres without a .prj (issue 23): the fit is judged against the
+    district they lie in, not all sixteen; the projection evidence is kept beside the WGS84 /
+    GCJ-02 / BD-09 scores."""
+    demo = load_boundary_set().frame
+    few = demo[demo["code9"].isin(["110108010", "110108017", "110108005"])][["name", "geometry"]]
+    archive = _shapefile_without_prj(tmp_path, few.to_crs(4548), "few")
+    report = import_boundaries(archive, name="few", valid_from="2021-01", geo_dir=out_dir)
+    assert report.crs_declared is not None and report.crs_declared.startswith("EPSG:4548")
+    assert report.towns == 3 and report.unmatched_names == []
+    assert report.projection_evidence["EPSG:4548"]["inside"] > 0.95
+    assert set(report.crs_evidence) == {"wgs84", "gcj02", "bd09"}
+
+
+def test_file_where_nothing_matches_writes_nothing_and_names_the_closest(
+    tmp_path: Path, out_dir: Path
+) -> None:
+    demo = load_boundary_set().frame.set_index("code9")
+    frame = gpd.GeoDataFrame(
+        {"name": ["学院路街递", "甲乙丙丁"]},
+        geometry=[demo.loc["110108010", "geometry"], demo.loc["110108017", "geometry"]],
+        crs=4326,
+    )
+    path = tmp_path / "typo.geojson"
+    frame.to_file(path, driver="GeoJSON")
+    with pytest.raises(BoundaryError, match="没有一个能对应到街乡镇") as caught:
+        import_boundaries(path, name="typo", valid_from="2021-01", geo_dir=out_dir)
+    assert "学院路街递 → 学院路街道?" in str(caught.value)
+    assert "甲乙丙丁（无相近名称）" in str(caught.value)
+    assert not (out_dir / "typo").exists()

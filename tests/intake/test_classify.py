@@ -17,11 +17,13 @@ SAMPLE = Path(__file__).parents[1] / "data" / "labelled_requests.csv"
 # Measured on tests/data/labelled_requests.csv with src/heatmap/config/keywords.toml (README).
 # dev + holdout: the rules were written knowing these rows; fresh: written after the rules were
 # frozen and not used to change them, so it is the fair estimate for unseen wording.
+# With min_score = 2 (issue 23: one common word never decides): fresh 9 of 10 named right (was
+# 17 of 22 with one keyword enough), recall 9 of 37 (was 17).
 MEASURED = {
-    "dev": (0.990, 1.000),
+    "dev": (1.000, 0.990),
     "holdout": (1.000, 0.979),
-    "fresh": (0.773, 0.459),
-    "all": (0.964, 0.884),
+    "fresh": (0.900, 0.243),
+    "all": (0.993, 0.834),
 }
 
 
@@ -72,7 +74,7 @@ def test_exclusion_vetoes_a_problem(rules: classify.Rules) -> None:
 def test_a_tie_is_not_guessed(tmp_path: Path) -> None:
     path = tmp_path / "k.toml"
     path.write_text(
-        '[[rule]]\nproblem = "停车难"\nkeywords = ["车"]\n'
+        'min_score = 1\n[[rule]]\nproblem = "停车难"\nkeywords = ["车"]\n'
         '[[rule]]\nproblem = "噪声扰民"\nkeywords = ["吵"]\n',
         encoding="utf-8",
     )
@@ -148,3 +150,15 @@ def test_measured_precision_and_recall(split: str, rules: classify.Rules) -> Non
     precision, recall = MEASURED[split]
     assert round(table.loc["overall", "precision"], 3) == precision
     assert round(table.loc["overall", "recall"], 3) == recall
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "带薪年假期间单位扣工资吗",  # 工资 alone: not 拖欠工资 (issue 23's real messages)
+        "咨询小学招生政策",  # 招生 alone: not 普惠幼儿园入园
+    ],
+)
+def test_one_common_word_does_not_decide(text: str, rules: classify.Rules) -> None:
+    assert rules.min_score == 2
+    assert classify.classify(pd.Series([text]), rules=rules).iloc[0] == "其他"

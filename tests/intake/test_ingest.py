@@ -55,7 +55,9 @@ def test_messy_gbk_export_report(tmp_path: Path) -> None:
         "字段数 18 多于表头 16": 1,
     }
     # names: 学院路街道, 广外, 海淀区学院路街道办事处, 沙河镇, 西红门镇, 学院路; point: A004; address: A005
-    assert report["matched_by"] == {"code": 0, "name": 6, "alias": 0, "address": 1, "point": 1}
+    assert report["matched_by"] == {
+        "code": 0, "name": 6, "alias": 0, "address": 1, "text": 0, "unit": 0, "point": 1,
+    }  # fmt: skip
     assert report["unmatched"] == 1  # A010 不存在街道
     assert report["conflicts"] == 1  # A009: named 学院路, point in 望京
     assert report["crs"] == {"export_gbk.csv": "gcj02"}

@@ -83,8 +83,8 @@ def test_version_2_store_is_migrated_with_its_records(tmp_path: Path) -> None:
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     con.execute("INSERT INTO meta VALUES ('schema_version', '2')")
-    added_in_3 = ("assign_note", "town_raw", "district_raw")
-    columns = [(n, k) for n, k, _ in store.RECORD_COLUMNS if n not in added_in_3]
+    added_later = ("assign_note", "town_raw", "district_raw", "category_path", "community")
+    columns = [(n, k) for n, k, _ in store.RECORD_COLUMNS if n not in added_later]
     con.execute(f"CREATE TABLE records ({', '.join(f'{n} {k}' for n, k in columns)})")
     con.execute(
         "INSERT INTO records (record_id, town_code, received_at, month, dispatched, responded,"
@@ -117,6 +117,8 @@ def test_version_3_store_gets_its_daily_aggregate(tmp_path: Path) -> None:
     store.append_records(con, canonical_records())
     store.refresh_aggregates(con)
     con.execute("DROP TABLE agg_town_day")
+    for column in ("category_path", "community"):  # (added in schema 5)
+        con.execute(f"ALTER TABLE records DROP COLUMN {column}")
     con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     con.close()
     reader = store.connect(path, read_only=True)
@@ -274,3 +276,26 @@ def test_refresh_all_months_rebuilds_everything(tiny_store: duckdb.DuckDBPyConne
         "SELECT count(*) FROM agg_town_month WHERE district_code = ?", [D1]
     ).fetchone()
     assert row == (2,)  # T2: 停车难 in 2020-03, 物业服务 in 2020-02
+
+
+def test_version_4_store_gains_category_path_and_community(tmp_path: Path) -> None:
+    """A store of schema 4 opens read-only: the two columns added (NULL), every record kept."""
+    path = tmp_path / "v4.duckdb"
+    con = store.connect(path)
+    store.replace_towns(con, TOWNS)
+    store.append_records(con, canonical_records())
+    count = store.record_count(con)
+    for column in ("category_path", "community"):
+        con.execute(f"ALTER TABLE records DROP COLUMN {column}")
+    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    con.close()
+    reader = store.connect(path, read_only=True)
+    assert store.get_meta(reader)["schema_version"] == store.SCHEMA_VERSION == 5
+    assert [c[0] for c in reader.execute("DESCRIBE records").fetchall()] == list(
+        store.column_names()
+    )
+    nulls = reader.execute(
+        "SELECT count(*) FROM records WHERE category_path IS NULL AND community IS NULL"
+    ).fetchall()
+    assert nulls == [(count,)]
+    reader.close()

@@ -26,6 +26,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "boundary_import": ("导入边界", "Boundary import"),
     "boundary_activate": ("启用边界", "Boundary activation"),
     "alias_add": ("添加别名", "Alias added"),
+    "privacy_scan": ("个人信息检查", "Personal-data scan"),
+    "privacy_clean": ("遮蔽库中个人信息", "Personal data masked in a store"),
     "setting_change": ("修改设置", "Setting changed"),
     "scope_refused": ("越权访问被拒绝", "Out-of-scope request refused"),
     "role_refused": ("无权操作被拒绝", "Action refused for the role"),

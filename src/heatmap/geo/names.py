@@ -45,7 +45,8 @@ FORMER_DISTRICTS: dict[str, str] = {
 }  # fmt: skip
 #: Every district name a text may carry (official and former) -> district code.
 _DISTRICT_NAMES: dict[str, str] = {
-    **{name: code for code, name in DISTRICTS.items()}, **FORMER_DISTRICTS,
+    **{name: code for code, name in DISTRICTS.items()},
+    **FORMER_DISTRICTS,
 }
 #: Districts without 区 (石景山, 海淀 …), the longest first.
 _SHORT_DISTRICTS = tuple(
@@ -56,7 +57,11 @@ ALIASES: dict[str, str] = {
     "广外": "广安门外街道",
     "广内": "广安门内街道",
     "经开区": "北京经济技术开发区",
+    "北京经开区": "北京经济技术开发区",
+    "经济技术开发区": "北京经济技术开发区",
     "亦庄经济技术开发区": "北京经济技术开发区",
+    "亦庄经济开发区": "北京经济技术开发区",
+    "亦庄开发区": "北京经济技术开发区",
     "北京亦庄": "北京经济技术开发区",
     "大兴机场": "大兴国际机场",
 }
@@ -82,6 +87,10 @@ _ENDINGS: tuple[tuple[str, frozenset[str]], ...] = tuple(
         ("镇", ("镇", "地区")),
         ("乡", ("乡", "地区")),
     )
+)
+#: A handling unit that is a town's office ends so (its name is read as a town name).
+_OFFICE = re.compile(
+    r"(街道办事处|街道办|街道工委|街道|地区办事处|办事处|镇人民政府|镇政府|乡人民政府|乡政府|镇|乡|地区)$"
 )
 _ANY_KIND = frozenset({"街道", "地区", "镇", "乡", "其他"})
 _CITY = ("北京市", "北京")
@@ -189,7 +198,9 @@ class Gazetteer:
             district_codes.astype(str), kinds.fillna("").astype(str), strict=True,
         ):  # fmt: skip
             town = _Town(code, clean(name), district, kind or _kind_of(name), "")
-            town.core = _split_ending(town.name, min_core=1)[0] if town.kind != "其他" else town.name
+            town.core = (
+                _split_ending(town.name, min_core=1)[0] if town.kind != "其他" else town.name
+            )
             self._by_code[code] = town
             self._by_core.setdefault(town.core, []).append(code)
             self._by_name.setdefault(town.name, []).append(code)
@@ -250,7 +261,9 @@ class Gazetteer:
         if best.status == "unknown" and len(value) > 4:  # 学院路街道（海淀区）, …街道二里庄社区
             found = self.parse_address(text, district=district, point_town=point_town)
             if found.ok or found.status == "ambiguous":
-                return Resolution(found.code, found.status, "name", found.candidates, found.district)
+                return Resolution(
+                    found.code, found.status, "name", found.candidates, found.district
+                )
         return best
 
     def parse_address(
@@ -278,6 +291,52 @@ class Gazetteer:
                 how = "address+alias" if found.how.startswith("alias") else "address"
                 return Resolution(found.code, found.status, how, found.candidates, where)
         return Resolution(None, "district_only" if where else "unknown", "address", (), where)
+
+    def parse_text(
+        self, text: object, *, district: object = None, point_town: str | None = None
+    ) -> Resolution:
+        """The town a free text names (a request's 诉求内容), never guessed.
+
+        Every town form of three characters or more in the text (the forms an address may
+        carry, read by the rule :meth:`resolve` uses) is resolved in the row's district, else in
+        the one district the text names. One town found: ``ok``; several towns, or a form that
+        fits several: ``ambiguous`` with all the candidates; none: ``unknown``.
+        """
+        value, stated = self._start(text, district)
+        if not value:
+            return _UNKNOWN
+        where = stated
+        if where is None:
+            hint = {_DISTRICT_NAMES[m.group(0)] for m in self._district_pattern.finditer(value)}
+            where = hint.pop() if len(hint) == 1 else None
+        found: list[str] = []
+        candidates: list[str] = []
+        for form in self._forms.scan(value):
+            if len(form) < 3:
+                continue
+            res = self._resolve_name(form, where, point_town)
+            if res.ok and res.code is not None:
+                found.append(res.code)
+            elif res.status == "ambiguous":
+                candidates += res.candidates
+        codes = tuple(dict.fromkeys(found))
+        if len(codes) == 1 and (not candidates or codes[0] in candidates):
+            return Resolution(codes[0], "ok", "text", codes, where)
+        if codes or candidates:
+            return Resolution(
+                None, "ambiguous", "text", tuple(dict.fromkeys([*codes, *candidates])), where
+            )
+        return Resolution(None, "unknown", "text", (), where)
+
+    def resolve_unit(
+        self, text: object, *, district: object = None, point_town: str | None = None
+    ) -> Resolution:
+        """The town whose office a handling unit is (学院路街道办事处, 回龙观镇人民政府, 东风乡
+        政府, 学院路街道); any other unit (区城管委, 市公安局) is not read: ``unknown``."""
+        value = clean(text)
+        if not _OFFICE.search(value):
+            return _UNKNOWN
+        return self.resolve(value, district=district, point_town=point_town)
 
     def name_of(self, code: str) -> str:
         """The official name of ``code`` (the code itself when unknown)."""
@@ -371,16 +430,26 @@ class Gazetteer:
         return Resolution(None, "ambiguous", how, unique, district)
 
     def _address_forms(self) -> list[str]:
-        """Every town form an address may carry: official names, cores with an ending, aliases."""
+        """Every town form :meth:`resolve` accepts, as an address or a text may carry it.
+
+        Official and former names; each core with every ending (回龙观镇 for 回龙观街道: a unit
+        renamed from 镇 to 街道 or 地区 keeps its old name in addresses, and ``resolve`` reads
+        it); the short names of :data:`ALIASES` with the endings of their unit (广外街道) and,
+        from three characters, alone (经开区); an administrator's aliases alone (from three
+        characters) and with every ending.
+        """
         forms = set(self._by_name) | set(self._former_names)
+        endings = [ending for ending, _ in _ENDINGS]
         for town in self._by_code.values():
-            if town.kind == "其他":
-                continue
-            for ending, kinds in _ENDINGS:
-                if town.kind in kinds:
-                    forms.add(town.core + ending)
+            if town.kind != "其他":
+                forms |= {town.core + ending for ending in endings}
+        for short, codes in self._short.items():
+            kinds = {self._by_code[c].kind for c in codes}
+            forms |= {short + e for e, allowed in _ENDINGS if kinds & allowed}
+        for alias in self._alias:
+            forms |= {alias + ending for ending in endings}
         forms |= {a for a in [*self._alias, *self._short] if len(a) >= 3}
-        return sorted(forms)
+        return sorted(f for f in forms if len(f) >= 2)
 
 
 def _kind_of(name: str) -> str:

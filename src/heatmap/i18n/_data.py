@@ -121,7 +121,33 @@ TEXT: dict[str, tuple[str, str]] = {
     "matched_name": ("名称", "name"),
     "matched_alias": ("别名", "alias"),
     "matched_address": ("地址", "address"),
+    "matched_text": ("诉求内容", "request text"),
+    "matched_unit": ("承办单位", "handling unit"),
     "matched_point": ("坐标", "point"),
+    "rep_personal": ("已遮蔽的个人信息（按类别）", "Personal data masked (by kind)"),
+    "count_masked": ("处数", "found"),
+    "rep_personal_help": (
+        "身份证号、银行卡号、邮箱、车牌、标明的姓名整体替换为 [身份证号] 等；手机号保留前 3 后 4 位，"
+        "固话保留区号；来电号码、姓名列不导入。",
+        "Identity and bank-card numbers, e-mails, plates and marked names are replaced whole "
+        "([身份证号] …); mobiles keep their first 3 and last 4 digits, landlines their area code; "
+        "the caller's number and name columns are not imported.",
+    ),
+    "rep_unmapped_categories": ("未对应到问题的分类路径", "Category paths mapped to no problem"),
+    "rep_unmapped_help": (
+        "这些工单按诉求内容分类（或归入其他）。在 src/heatmap/config/category_map.toml 中把路径或其中"
+        "一级对应到 taxonomy.toml 的问题，下次导入即生效。",
+        "These requests were classified by their text (or left as 其他). Map the path, or one of "
+        "its levels, to a problem of taxonomy.toml in src/heatmap/config/category_map.toml; the "
+        "next import uses it.",
+    ),
+    "category_path": ("分类路径", "Category path"),
+    "personal_email": ("邮箱", "e-mail"),
+    "personal_id_number": ("身份证号", "identity number"),
+    "personal_bank_card": ("银行卡号", "bank card"),
+    "personal_phone": ("电话号码", "phone number"),
+    "personal_plate": ("车牌", "licence plate"),
+    "personal_name": ("姓名", "name"),
     "upload_refused": ("文件未导入：{error}", "File not imported: {error}"),
     "data_target_invalid": (
         "目标数据库应为 data/ 目录下的文件名（如 real.duckdb），收到 {value!r}",

@@ -9,6 +9,7 @@ layout as the demo set; a lineage table links the units of the previous set to t
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import tempfile
@@ -100,11 +101,13 @@ class BoundaryReport:
     crs_declared: str | None = None
     crs_used: str = "wgs84"
     crs_evidence: dict[str, float] = field(default_factory=dict)
+    projection_evidence: dict[str, dict[str, float]] = field(default_factory=dict)
     fields: dict[str, str | None] = field(default_factory=dict)
     repaired: list[str] = field(default_factory=list)
     overlaps: list[dict[str, Any]] = field(default_factory=list)
     gaps: list[dict[str, Any]] = field(default_factory=list)
     unmatched_names: list[str] = field(default_factory=list)
+    closest_names: dict[str, str] = field(default_factory=dict)  # unmatched name -> official
     missing_from_2023_list: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -132,6 +135,9 @@ def import_boundaries(
     report.fields = fields
     frame = _to_wgs84_frame(raw, report)
     frame = _attributes(frame, fields, report)
+    report.closest_names = _closest_names(report.unmatched_names)
+    if frame.empty:
+        raise BoundaryError(_nothing_matched(path, raw, report))
     frame = _repair(frame, report)
     report.overlaps, report.gaps = _overlaps_and_gaps(frame)
     listed = load_township_list()
@@ -152,11 +158,39 @@ def import_boundaries(
     return report
 
 
+def _closest_names(names: list[str]) -> dict[str, str]:
+    """Each unmatched name and the closest official name of the 2023 list (when one is close)."""
+    official = load_township_list()["name"].tolist()
+    out = {}
+    for name in dict.fromkeys(names):
+        close = difflib.get_close_matches(str(name), official, n=1, cutoff=0.4)
+        if close:
+            out[str(name)] = close[0]
+    return out
+
+
+def _nothing_matched(path: str | Path, raw: gpd.GeoDataFrame, report: BoundaryReport) -> str:
+    """The message for a file none of whose features names a town: the names seen, the closest."""
+    seen = list(dict.fromkeys(report.unmatched_names))
+    pairs = "；".join(
+        f"{n} → {report.closest_names[n]}?" if n in report.closest_names else f"{n}（无相近名称）"
+        for n in seen[:15]
+    )
+    more = f" 等 {len(seen)} 个" if len(seen) > 15 else ""
+    return (
+        f"{Path(path).name} 的 {len(raw)} 个要素没有一个能对应到街乡镇，未写入任何数据。"
+        f"读到的名称{more}及最接近的正式名称：{pairs}。所用字段：{report.fields}；请用 --name-field / "
+        "--code-field 指定正确的字段，或在名称不同处添加别名 (no feature matched a town: nothing written)"
+    )
+
+
 def _one_shapefile(members: list[Path], name: str) -> Path:
     shps = [m for m in members if m.suffix.lower() == ".shp"]
     if len(shps) != 1:
         found = "、".join(m.name for m in shps) or "无"
-        raise BoundaryError(f"{name} 中应恰有一个 .shp 图层，找到：{found}；请每个 zip 只放一个图层")
+        raise BoundaryError(
+            f"{name} 中应恰有一个 .shp 图层，找到：{found}；请每个 zip 只放一个图层"
+        )
     return shps[0]
 
 
@@ -276,13 +310,19 @@ def _to_wgs84_frame(frame: gpd.GeoDataFrame, report: BoundaryReport) -> gpd.GeoD
 #: Projections a Beijing layer without a .prj is usually in: CGCS2000 Gauss–Krüger 3° zone 39 with
 #: and without the zone prefix, its 6° zone 20, UTM 50N, Web Mercator, Beijing 1954 zone 39.
 PROJECTION_GUESSES = (4527, 4548, 4545, 32650, 3857, 2435, 2436)
-_GUESS_FIT = 0.5  # a guess must overlap the districts at least this well (IoU) to be used
+_GUESS_FIT = 0.8  # a guess must put at least this share of the layer inside Beijing's districts
 
 
 def _guess_projection(frame: gpd.GeoDataFrame, report: BoundaryReport) -> gpd.GeoDataFrame:
-    """A layer of projected metres without a .prj: the usual projection that fits Beijing's districts."""
+    """A layer of projected metres without a .prj: the usual projection that fits the districts
+    the layer lies in.
+
+    Each guess is scored by the share of the layer's area inside the districts it falls in (a
+    layer of a few towns of one district fits as well as a whole city), ties broken by the
+    overlap (IoU) with those districts; the scores are kept in ``projection_evidence``.
+    """
     districts = load_districts()
-    scores: dict[int, float] = {}
+    scores: dict[int, tuple[float, float]] = {}
     for epsg in PROJECTION_GUESSES:
         try:
             candidate = frame.set_crs(epsg, allow_override=True).to_crs(4326)
@@ -291,19 +331,38 @@ def _guess_projection(frame: gpd.GeoDataFrame, report: BoundaryReport) -> gpd.Ge
         x0, y0, x1, y1 = candidate.total_bounds
         if not (115.0 < x0 < x1 < 118.0 and 39.0 < y0 < y1 < 41.5):
             continue
-        scores[epsg] = _district_fit(candidate, districts)
-    report.crs_evidence = {f"EPSG:{k}": round(v, 4) for k, v in scores.items()}
+        scores[epsg] = (
+            round(_inside_share(candidate, districts), 3),
+            _district_fit(candidate, districts),
+        )
+    report.projection_evidence = {
+        f"EPSG:{k}": {"inside": round(v[0], 4), "iou": round(v[1], 4)} for k, v in scores.items()
+    }
     best = max(scores, key=lambda k: scores[k]) if scores else None
-    if best is None or scores[best] < _GUESS_FIT:
+    if best is None or scores[best][0] < _GUESS_FIT:
         raise BoundaryError(
             "边界文件没有坐标系信息（缺 .prj），坐标是投影坐标（米），且不符合北京常用的投影"
             f"（已尝试 EPSG:{', '.join(map(str, PROJECTION_GUESSES))}）；请在 GIS 软件中设定坐标系或补上"
             " .prj 文件 (no CRS, and no usual projection fits Beijing)"
         )
     report.crs_declared = (
-        f"EPSG:{best}（推断：文件无坐标系信息，该投影与区界重合度 {scores[best]:.0%}）"
+        f"EPSG:{best}（推断：文件无坐标系信息，该投影下 {scores[best][0]:.0%} 的面积落在所在区内）"
     )
     return frame.set_crs(best, allow_override=True).to_crs(4326)
+
+
+def _inside_share(frame: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> float:
+    """Share of the layer's area that lies inside the districts its polygons fall in."""
+    towns = frame.to_crs(METRIC_CRS)
+    ref = districts.to_crs(METRIC_CRS)
+    layer = shapely.union_all(shapely.make_valid(towns.geometry.values))
+    if layer.is_empty or layer.area == 0:
+        return 0.0
+    points = towns.geometry.representative_point()
+    holding = [g for g in ref.geometry if points.within(g).any()]
+    if not holding:
+        return 0.0
+    return float(shapely.intersection(layer, shapely.union_all(holding)).area / layer.area)
 
 
 def _district_fit(frame: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> float:

@@ -18,6 +18,9 @@ from heatmap.taxonomy import Taxonomy, load_taxonomy
 
 DEFAULT_RULES = Path(__file__).resolve().parents[1] / "config" / "keywords.toml"
 STRONG, WEAK = 2, 1
+#: Points a text needs before a problem is named: a strong keyword, or two keywords; one common
+#: word (工资, 招生, 幼儿园) never decides alone (``min_score`` in the rules file).
+MIN_SCORE = 2
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Rules:
     rules: tuple[Rule, ...]
     other: str
     source: Path
+    min_score: int = MIN_SCORE
 
     @property
     def problems(self) -> list[str]:
@@ -68,7 +72,12 @@ def load_rules(
             f"关键词规则 {source} 中的问题不在分类表中：{unknown} (unknown problems); "
             "rename them to a problem of taxonomy.toml."
         )
-    return Rules(rules=rules, other=str(doc.get("other", "其他")), source=source)
+    return Rules(
+        rules=rules,
+        other=str(doc.get("other", "其他")),
+        source=source,
+        min_score=int(doc.get("min_score", MIN_SCORE)),
+    )
 
 
 def _rule(item: dict, source: Path) -> Rule:
@@ -102,7 +111,8 @@ def _contains(values: pa.Array, word: str) -> np.ndarray:
 
 
 def classify(texts: pd.Series, *, rules: Rules | None = None) -> pd.Series:
-    """The problem of each text (same index); 其他 when nothing matches or two problems tie.
+    """The problem of each text (same index); 其他 when no problem reaches ``rules.min_score``
+    points or two problems tie.
 
     Texts are classified once per distinct value, so a month of templated exports is fast.
     """
@@ -112,7 +122,7 @@ def classify(texts: pd.Series, *, rules: Rules | None = None) -> pd.Series:
     best = matrix.max(axis=1) if len(unique) else np.zeros(0, dtype=np.int32)
     ties = (matrix == best[:, None]).sum(axis=1) > 1
     names = np.array(rules.problems, dtype=object)[matrix.argmax(axis=1)] if len(unique) else []
-    labels = np.where((best > 0) & ~ties, names, rules.other)
+    labels = np.where((best >= max(rules.min_score, 1)) & ~ties, names, rules.other)
     lookup = dict(zip(unique, labels, strict=True))
     return texts.fillna("").astype(str).map(lookup).rename("problem")
 

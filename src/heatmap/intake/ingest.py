@@ -2,8 +2,10 @@
 
 A file is read as text (:mod:`heatmap.intake.reading`), its headers are matched to the canonical
 fields (Chinese or English, or an explicit mapping), values are parsed in their real forms, personal
-fields are dropped, rows that cannot be used go to the quarantine with their line and reason
-(:mod:`heatmap.intake.parse`), towns are assigned (code → name → point → address), and everything
+fields are dropped and personal data in every free-text cell masked (:mod:`heatmap.intake.privacy`,
+counted per kind in the report), rows that cannot be used go to the quarantine with their line and
+reason (:mod:`heatmap.intake.parse`), towns are assigned (code → name → address → text → handling
+unit → point, :func:`heatmap.intake.records.assign_towns`), and everything
 is written in one transaction: a failure leaves the store as it was.
 """
 
@@ -13,7 +15,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +35,13 @@ from heatmap.intake.parse import (
     HEADERS,
     PERSONAL,
     ImportOptions,
+    load_category_map,
     load_mapping,
+    map_category,
     match_headers,
     parse_rows,
 )
+from heatmap.intake.privacy import KINDS as PRIVACY_KINDS
 from heatmap.intake.reading import read_table
 from heatmap.intake.records import canonical_blocks, check_systems
 from heatmap.taxonomy import Taxonomy, load_taxonomy
@@ -79,6 +84,8 @@ class ImportReport:
     ambiguous: int = 0
     unmatched_notes: Counter[str] = field(default_factory=Counter)
     personal_fields_dropped: list[str] = field(default_factory=list)
+    personal_masked: Counter[str] = field(default_factory=Counter)
+    unmapped_categories: Counter[str] = field(default_factory=Counter)
     months: list[str] = field(default_factory=list)
 
     @property
@@ -98,7 +105,7 @@ class ImportReport:
             "quarantine_reasons": dict(self.quarantine_reasons),
             "matched_by": {
                 k: int(self.matched_by.get(k, 0))
-                for k in ("code", "name", "alias", "address", "point")
+                for k in ("code", "name", "alias", "address", "text", "unit", "point")
             },
             "unmatched": self.unmatched,
             "ambiguous": self.ambiguous,
@@ -111,6 +118,8 @@ class ImportReport:
             "crs": self.crs,
             "crs_evidence": self.crs_evidence,
             "personal_fields_dropped": sorted(set(self.personal_fields_dropped)),
+            "personal_masked": {k: int(self.personal_masked.get(k, 0)) for k in PRIVACY_KINDS},
+            "unmapped_categories": dict(self.unmapped_categories.most_common(50)),
             "months": self.months,
         }
 
@@ -133,6 +142,8 @@ def ingest_files(
     """
     options = options or ImportOptions()
     taxonomy = taxonomy or load_taxonomy()
+    if options.category_map is None:  # read (and checked against the taxonomy) once
+        options = replace(options, category_map=load_category_map(taxonomy=taxonomy))
     gazetteer = gazetteer or Gazetteer(towns, former=load_former_towns())
     epsg = _declared_epsg(options.crs)
     report = ImportReport()
@@ -143,13 +154,19 @@ def ingest_files(
         name = Path(path).name
         say(i / max(len(files), 1) * 0.6, f"读取 {name}")
         raw, lines, broken = read_table(path)
+        report.personal_masked.update(broken.attrs.get("personal_masked", {}))
         report.files.append(name)
         report.rows_read += len(raw) + len(broken)
         quarantine.append(broken)
         fields = match_headers(list(raw.columns), options.mapping, source=name)
         report.personal_fields_dropped += [f for f in PERSONAL if f in fields.values()]
-        good, bad = parse_rows(raw, lines, fields, options, taxonomy, source=name)
+        good, bad = parse_rows(
+            raw, lines, fields, options, taxonomy, source=name, masked=report.personal_masked
+        )
         del raw
+        report.unmapped_categories.update(
+            _unmapped(good["category_path"], taxonomy, options.category_map or {})
+        )
         lon, lat, outside, coords = check_coordinates(
             good["lon"], good["lat"], lines=good["line"], epsg=epsg,
             allow_outside=options.allow_outside, source=name,
@@ -177,6 +194,17 @@ def ingest_files(
     _write(con, ready, bad_rows, report, canonical=canonical, say=say)
     say(1.0, "完成")
     return report
+
+
+def _unmapped(paths: pd.Series, taxonomy: Taxonomy, mapping: dict[str, str]) -> dict[str, int]:
+    """Category paths that name no problem (by the taxonomy or the mapping), with their counts."""
+    counts = paths.dropna().value_counts()
+    names = {p.name for p in taxonomy.problems}
+    return {
+        str(path): int(n)
+        for path, n in counts.items()
+        if map_category(path, names, mapping) is None
+    }
 
 
 @dataclass

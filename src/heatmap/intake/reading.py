@@ -23,8 +23,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from heatmap.errors import HeatmapError
+from heatmap.intake import privacy
 from heatmap.intake.archives import WORKBOOK_LIMITS, Limits, check_workbook
-from heatmap.intake.parse import _PERSONAL_KEYS, _key, mask_personal
+from heatmap.intake.parse import _PERSONAL_KEYS, _key
 
 _BOM = b"\xef\xbb\xbf"
 _CELLS = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
@@ -425,14 +426,18 @@ def _not_blank(columns: list[pa.Array]) -> np.ndarray:
 
 
 def _quarantine_frame(rows: list[tuple[int, str, str]], source: str) -> pd.DataFrame:
-    return pd.DataFrame(
+    """The broken lines, personal data masked; the counts per kind in ``attrs["personal_masked"]``."""
+    masked, counts = privacy.mask_values([r[2] for r in rows])
+    frame = pd.DataFrame(
         {
             "source": pd.Series([source] * len(rows), dtype="object"),
             "line": pd.Series([r[0] for r in rows], dtype="int64"),
             "reason": pd.Series([r[1] for r in rows], dtype="object"),
-            "raw": pd.Series([mask_personal(r[2]) for r in rows], dtype="object"),
+            "raw": pd.Series(masked, dtype="object"),
         }
     )
+    frame.attrs["personal_masked"] = dict(counts)
+    return frame
 
 
 def _strip(frame: pd.DataFrame) -> pd.DataFrame:

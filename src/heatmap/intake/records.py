@@ -24,7 +24,9 @@ RAW_COLUMNS = (
 )  # fmt: skip
 #: Optional columns: the town and district as named in the export (any common form), kept in the
 #: store so that an alias added later can attribute unmatched records without a re-import.
-NAME_COLUMNS = ("town_raw", "district_raw")
+NAME_COLUMNS = ("town_raw", "district_raw", "category_path", "community")
+#: Columns read for the town only, not stored: the handling units (一级 / 二级承办单位).
+CLUE_COLUMNS = ("unit", "unit2")
 
 #: Columns that make a record's content; a re-import with the same id and hash adds nothing.
 CONTENT_COLUMNS = (
@@ -89,7 +91,7 @@ def _located(
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Export-shaped rows with WGS84 points, towns and names; the points for the cells (NaN
     outside Beijing)."""
-    frame = raw.reindex(columns=[*RAW_COLUMNS, *NAME_COLUMNS]).reset_index(drop=True)
+    frame = raw.reindex(columns=[*RAW_COLUMNS, *NAME_COLUMNS, *CLUE_COLUMNS]).reset_index(drop=True)
     lon, lat = _to_wgs84(frame)
     frame["lon"], frame["lat"] = lon, lat
     at_point = _point_towns(lon, lat, index)
@@ -175,12 +177,24 @@ def assign_towns(
     *,
     gazetteer: Gazetteer | None = None,
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Town code, method and note per row: code → name → address → point, never guessed.
+    """Town code, method and note per row, never guessed. The clues, in this order:
 
-    The row's own district (``district_raw``) bounds every step: a town outside it is never
-    chosen. A name that fits several towns is decided by the district, else by the point's
-    town, else the row stays unassigned with method ``ambiguous`` and a note naming the
-    candidates. Methods: ``code``, ``name``, ``alias``, ``address``, ``point``, ``ambiguous``,
+    1. the town code column (``code``);
+    2. the town column, a name in any common form or an administrator's alias (``name`` /
+       ``alias``);
+    3. the address (``address``);
+    4. a town named in the request text (``text``: one town only, see
+       :meth:`~heatmap.geo.names.Gazetteer.parse_text`);
+    5. the handling unit, 二级 then 一级, when it is a town's office: 街道办事处, 镇政府, 乡政府 …
+       (``unit``);
+    6. the point (``point``).
+
+    Placeholders (不详, 无, 未知, —, 空, N/A …) were made missing by the parser. The row's own
+    district (``district_raw``) bounds every step: a town outside it is never chosen. A clue
+    that fits several towns is decided by the district, else by the point's town, else the row
+    stays unassigned with method ``ambiguous`` and a note naming the candidates; a later text or
+    unit clue may then decide only among those candidates, and the point is not used. Methods:
+    ``code``, ``name``, ``alias``, ``address``, ``text``, ``unit``, ``point``, ``ambiguous``,
     ``none``.
     """
     gaz = gazetteer or Gazetteer(towns)
@@ -201,7 +215,8 @@ def assign_towns(
     by_code = known & in_district(given, stated).to_numpy(dtype=bool)
     code[by_code], method[by_code] = given.to_numpy(dtype=object)[by_code], "code"
     open_[by_code] = False
-    for column, parse in (("town_raw", gaz.resolve), ("address", gaz.parse_address)):
+    candidates = np.full(n, None, dtype=object)  # of a clue that fits several towns
+    for column, parse, step in _clues(frame, gaz):
         values = frame[column].reset_index(drop=True)
         rows = np.flatnonzero(open_ & values.notna().to_numpy(dtype=bool))
         rows = rows[(values.iloc[rows].astype(str).str.strip() != "").to_numpy(dtype=bool)]
@@ -209,8 +224,10 @@ def assign_towns(
             continue
         found = _resolve_distinct(
             values.iloc[rows], district.iloc[rows], at_point.iloc[rows], parse, gaz,
-            address=column == "address",
+            address=column == "address", step=step,
         )  # fmt: skip
+        if step in ("text", "unit"):  # a later clue decides an ambiguity only among its towns
+            _keep_to_candidates(found, candidates[rows])
         hit = found["code"].notna().to_numpy()
         code[rows[hit]] = found["code"].to_numpy(dtype=object)[hit]
         method[rows[hit]] = found["method"].to_numpy(dtype=object)[hit]
@@ -220,6 +237,7 @@ def assign_towns(
         ambiguous &= method[rows] != "ambiguous"
         method[rows[ambiguous]] = "ambiguous"
         note[rows[ambiguous]] = found["note"].to_numpy(dtype=object)[ambiguous]
+        candidates[rows[ambiguous]] = found["candidates"].to_numpy(dtype=object)[ambiguous]
         quiet[rows[ambiguous]] = False  # (a note naming the candidates)
         outside = (found["status"] == "outside_district").to_numpy() & ~hit & quiet[rows]
         note[rows[outside]] = found["note"].to_numpy(dtype=object)[outside]
@@ -279,8 +297,10 @@ def _resolve_distinct(
     gaz: Gazetteer,
     *,
     address: bool,
+    step: str | None = None,
 ) -> pd.DataFrame:
-    """code, method, status and note per row, each distinct (value, district) resolved once.
+    """code, method, status, note and candidates per row, each distinct (value, district)
+    resolved once (``step`` names the method of a text or unit clue).
 
     The point is consulted only for rows whose name is ambiguous, once per distinct point town.
     """
@@ -289,7 +309,7 @@ def _resolve_distinct(
     keys, uniques = _pairs(text, where)
     solved = [parse(v, district=d or None) for v, d in uniques]
     table = pd.DataFrame(
-        [_row(r, v, d, gaz, address) for r, (v, d) in zip(solved, uniques, strict=True)]
+        [_row(r, v, d, gaz, address, step=step) for r, (v, d) in zip(solved, uniques, strict=True)]
     )
     out = table.iloc[keys].reset_index(drop=True)
     points = at_point.to_numpy(dtype=object)
@@ -300,11 +320,43 @@ def _resolve_distinct(
         key = (text[i], where[i], str(points[i]))
         if key not in cache:
             res = parse(key[0], district=key[1] or None, point_town=key[2])
-            cache[key] = _row(res, key[0], key[1], gaz, address)
+            cache[key] = _row(res, key[0], key[1], gaz, address, step=step)
         decided.append(cache[key])
     if decided:
         out.iloc[retry] = pd.DataFrame(decided, index=out.index[retry])[out.columns]
     return out
+
+
+def _clues(
+    frame: pd.DataFrame, gaz: Gazetteer
+) -> list[tuple[str, Callable[..., Resolution], str | None]]:
+    """(column, reader, step) of the name clues in their order (see :func:`assign_towns`)."""
+    clues: list[tuple[str, Callable[..., Resolution], str | None]] = [
+        ("town_raw", gaz.resolve, None),
+        ("address", gaz.parse_address, None),
+    ]
+    if "text" in frame and frame["text"].notna().any():
+        clues.append(("text", gaz.parse_text, "text"))
+    for unit in ("unit2", "unit"):
+        if unit in frame and frame[unit].notna().any():
+            clues.append((unit, gaz.resolve_unit, "unit"))
+    return clues
+
+
+def _keep_to_candidates(found: pd.DataFrame, earlier: np.ndarray) -> None:
+    """Where an earlier clue was ambiguous, a later clue's town counts only if it is one of the
+    earlier candidates; otherwise the row stays ambiguous (``found`` changed in place)."""
+    codes = found["code"].to_numpy(dtype=object)
+    drop = np.array(
+        [
+            e is not None and isinstance(c, str) and c not in e
+            for e, c in zip(earlier, codes, strict=True)
+        ],
+        dtype=bool,
+    )
+    if drop.any():
+        found.loc[drop, "code"] = None
+        found.loc[drop, "status"] = "unknown"
 
 
 def _pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, list[tuple[str, str]]]:
@@ -320,15 +372,24 @@ def _pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, list[tuple[
 
 
 def _row(
-    res: Resolution, value: str, district: str, gaz: Gazetteer, address: bool
+    res: Resolution,
+    value: str,
+    district: str,
+    gaz: Gazetteer,
+    address: bool,
+    *,
+    step: str | None = None,
 ) -> dict[str, Any]:
-    method = "alias" if "alias" in res.how else ("address" if address else "name")
+    method = step or ("alias" if "alias" in res.how else ("address" if address else "name"))
     note = None
     if res.status == "ambiguous":
         note = _ambiguous_note(res, gaz)
     elif res.status == "outside_district":
         note = f"{value} 不在所属区 {district} 内 (not in the stated district)"
-    return {"code": res.code, "method": method, "status": res.status, "note": note}
+    return {
+        "code": res.code, "method": method, "status": res.status, "note": note,
+        "candidates": res.candidates,
+    }  # fmt: skip
 
 
 def _ambiguous_note(res: Resolution, gaz: Gazetteer) -> str:

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from heatmap.errors import StoreError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Canonical record layout: (column, DuckDB type, meaning). The README's data model is this table.
 RECORD_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -44,7 +44,8 @@ RECORD_COLUMNS: tuple[tuple[str, str, str], ...] = (
     (
         "assign_method",
         "VARCHAR NOT NULL",
-        "how the town was assigned: code / name / alias / address / point / ambiguous / none",
+        "how the town was assigned: code / name / alias / address / text / unit / point /"
+        " ambiguous / none",
     ),
     (
         "assign_note",
@@ -61,10 +62,16 @@ RECORD_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("h3", "UBIGINT", "H3 cell of the point at the store's density resolution"),
     ("content_hash", "UBIGINT NOT NULL", "hash of the record's content: a re-import adds nothing"),
     ("source", "VARCHAR NOT NULL", "file or generator the record came from"),
+    (
+        "category_path",
+        "VARCHAR",
+        "the platform's category path as exported (一级>二级>三级 or 问题分类), personal data masked",
+    ),
+    ("community", "VARCHAR", "社区/村 as written in the export (所在村社区), personal data masked"),
 )
 
 #: Columns a producer of records may leave out (NULL): only the import knows raw names.
-OPTIONAL_COLUMNS = ("assign_note", "town_raw", "district_raw")
+OPTIONAL_COLUMNS = ("assign_note", "town_raw", "district_raw", "category_path", "community")
 
 _COUNTS = ("accepted", "dispatched", "responded", "evaluated", "resolved", "satisfied")
 
@@ -108,6 +115,10 @@ _MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE records ADD COLUMN district_raw VARCHAR",
     ],
     3: [_AGG_TOWN_DAY, _AGG_TOWN_DAY_FILL.format(where="")],
+    4: [  # issue 23: the real exports' category path and community, kept per record
+        "ALTER TABLE records ADD COLUMN category_path VARCHAR",
+        "ALTER TABLE records ADD COLUMN community VARCHAR",
+    ],
 }
 
 
