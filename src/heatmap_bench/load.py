@@ -226,7 +226,9 @@ class Tab:
 async def sign_in(tab: Tab, name: str, password: str, page: str, query: str) -> RunResult:
     """Fill the sign-in form (its widgets as the server sent them) and submit it, as a person does."""
     first = await tab.run(page, query=query)
-    inputs = [label for label, w in tab.widgets.items() if w["kind"] == "string" and not w["options"]]
+    inputs = [
+        label for label, w in tab.widgets.items() if w["kind"] == "string" and not w["options"]
+    ]
     submit = [label for label, w in tab.widgets.items() if w["kind"] == "trigger"]
     if len(inputs) < 2 or not submit:
         raise ProtocolError(f"no sign-in form on {page} (widgets seen: {list(tab.widgets)})")
@@ -300,7 +302,9 @@ async def _user(
                 results.append(await tab.run(page, values=_month_and_district(tab, rng)))
                 runs += 2
         except (TimeoutError, OSError, ProtocolError) as exc:
-            results.append(RunResult("?", cfg.run_timeout_s, False, 0, 0, f"{type(exc).__name__}: {exc}"))
+            results.append(
+                RunResult("?", cfg.run_timeout_s, False, 0, 0, f"{type(exc).__name__}: {exc}")
+            )
             await asyncio.sleep(1.0)
         except Exception as exc:  # noqa: BLE001 - a closed socket etc.: counted, the user goes on
             results.append(RunResult("?", 0.0, False, 0, 0, f"{type(exc).__name__}: {exc}"))
@@ -346,7 +350,9 @@ async def run_load(cfg: LoadConfig) -> LoadReport:
     return summarize(results, cfg, elapsed, sessions=state["sessions"])
 
 
-def summarize(results: list[RunResult], cfg: LoadConfig, elapsed: float, *, sessions: int) -> LoadReport:
+def summarize(
+    results: list[RunResult], cfg: LoadConfig, elapsed: float, *, sessions: int
+) -> LoadReport:
     """Page runs/s, percentiles over the successful runs, errors and a few of their texts."""
     ok = sorted(r.seconds for r in results if r.ok)
     errors = [r.error for r in results if not r.ok]
