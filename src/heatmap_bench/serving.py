@@ -1,0 +1,249 @@
+"""The ``load`` stage: N workers behind the proxy (scripts/serve.sh), driven by the load client.
+
+One run measures, side by side on the same store and machine: page runs/s of one worker against
+two (the same users, no pause), p50/p95 at 1, 5, 20 and 50 users for each worker count, the
+workers' resident memory after 500 sessions have come and gone, and memory per idle session.
+Every server it starts listens on 127.0.0.1 and is stopped at the end.
+
+``python -m heatmap_bench.serving --json bench/load.json [--quick]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from heatmap_bench.load import LoadConfig, Tab, run_load
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the stage runs (seconds per scenario, the users of each, the sessions of the leak test)."""
+
+    warmup_s: float = 30.0
+    throughput_users: int = 6
+    throughput_s: float = 60.0
+    latency: tuple[tuple[int, float, float], ...] = (  # users, mean pause, seconds
+        (1, 0.0, 45.0), (5, 0.0, 45.0), (20, 10.0, 90.0), (50, 10.0, 90.0),
+    )  # fmt: skip
+    leak_sessions: int = 500
+    idle_sessions: int = 50
+    workers: tuple[int, ...] = (1, 2)
+
+
+QUICK = Plan(
+    warmup_s=5.0, throughput_users=2, throughput_s=8.0, latency=((1, 0.0, 6.0), (3, 1.0, 6.0)),
+    leak_sessions=10, idle_sessions=3, workers=(1, 2),
+)  # fmt: skip
+
+
+class Servers:
+    """``scripts/serve.sh --workers N`` on loopback ports, stopped on exit."""
+
+    def __init__(self, workers: int, *, port: int, run_dir: Path, env: dict[str, str]) -> None:
+        self.workers, self.port, self.run_dir = workers, port, run_dir
+        self.url = f"http://127.0.0.1:{port}"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        self._proc = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
+            ["bash", str(REPO / "scripts" / "serve.sh"), "--workers", str(workers),
+             "--port", str(port), "--worker-port", str(port + 1)],
+            cwd=REPO, env={**os.environ, **env, "HEATMAP_RUN_DIR": str(run_dir)},
+            stdout=(run_dir / "serve.out").open("w"), stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def __enter__(self) -> Servers:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"serve.sh ended: {(self.run_dir / 'serve.out').read_text()}")
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:  # noqa: S310
+                    if r.status == 200 and len(self.worker_pids()) == self.workers:
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"the proxy on {self.url} did not answer within 180 s")
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self._proc.poll() is None:
+            os.killpg(self._proc.pid, signal.SIGTERM)
+            try:
+                self._proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+                self._proc.wait(timeout=10)
+
+    def worker_pids(self) -> list[int]:
+        """The Streamlit worker processes (children of serve.sh)."""
+        try:
+            children = psutil.Process(self._proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        return [c.pid for c in children if "streamlit" in " ".join(_cmdline(c))]
+
+    def rss_bytes(self) -> list[int]:
+        """Resident memory of each worker."""
+        out = []
+        for pid in self.worker_pids():
+            try:
+                out.append(psutil.Process(pid).memory_info().rss)
+            except psutil.NoSuchProcess:
+                pass
+        return out
+
+
+def _cmdline(proc: psutil.Process) -> list[str]:
+    try:
+        return list(proc.cmdline())
+    except psutil.Error:
+        return []
+
+
+def _load(url: str, users: int, pause: float, seconds: float, **kw: Any) -> dict[str, Any]:
+    cfg = LoadConfig(url=url, users=users, mean_pause_s=pause, duration_s=seconds,
+                     ramp_s=min(pause, seconds / 4), **kw)  # fmt: skip
+    return asdict(asyncio.run(run_load(cfg)))
+
+
+def _log(text: str) -> None:
+    print(f"[load] {text}", file=sys.stderr, flush=True)
+
+
+def bench_workers(workers: int, plan: Plan, *, port: int, run_dir: Path) -> dict[str, Any]:
+    """Throughput and latency scenarios against ``workers`` workers."""
+    env = {"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": "10"}
+    with Servers(workers, port=port, run_dir=run_dir / f"w{workers}", env=env) as servers:
+        _log(f"{workers} worker(s): warm-up {plan.warmup_s:.0f} s")
+        _load(servers.url, 2 * workers, 0.0, plan.warmup_s)
+        out: dict[str, Any] = {"workers": workers, "rss_after_warmup_bytes": servers.rss_bytes()}
+        _log(f"{workers} worker(s): throughput, {plan.throughput_users} users without pause")
+        out["throughput"] = _load(servers.url, plan.throughput_users, 0.0, plan.throughput_s)
+        out["latency"] = []
+        for users, pause, seconds in plan.latency:
+            _log(f"{workers} worker(s): {users} users, mean pause {pause} s, {seconds:.0f} s")
+            out["latency"].append(_load(servers.url, users, pause, seconds))
+        out["rss_end_bytes"] = servers.rss_bytes()
+        return out
+
+
+def bench_memory(plan: Plan, *, port: int, run_dir: Path) -> dict[str, Any]:
+    """One worker: memory after ``leak_sessions`` sessions come and go, and per idle session."""
+    env = {"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": "5"}
+    with Servers(1, port=port, run_dir=run_dir / "memory", env=env) as servers:
+        _load(servers.url, 2, 0.0, plan.warmup_s)  # imports and caches, as in a running server
+        time.sleep(8)
+        start = servers.rss_bytes()[0]
+        _log(f"memory: {plan.leak_sessions} sessions, one run each, then closed")
+        churn = _load(servers.url, 4, 0.0, 900.0, max_runs=plan.leak_sessions, session_runs=1)
+        time.sleep(12)  # the disconnected sessions' TTL (5 s) and the cleanup after it
+        after = servers.rss_bytes()[0]
+        _log(f"memory: {plan.idle_sessions} idle sessions held open")
+        before_idle = after
+        held = asyncio.run(_idle_sessions(servers.url, plan.idle_sessions))
+        return {
+            "rss_start_bytes": start, "rss_after_sessions_bytes": after,
+            "sessions": churn["sessions"], "churn_errors": churn["errors"],
+            "growth_ratio": round(after / start - 1, 4),
+            "idle_sessions": plan.idle_sessions,
+            "rss_with_idle_bytes": held,
+            "per_idle_session_bytes": round((held - before_idle) / plan.idle_sessions),
+            "disconnected_session_ttl_s": 5,
+        }  # fmt: skip
+
+
+async def _idle_sessions(url: str, n: int) -> int:
+    """Open ``n`` tabs (one page run each, pages in turn), keep them open, return worker RSS."""
+    from heatmap_bench.load import PAGES
+
+    tabs = [Tab(url, timeout_s=120) for _ in range(n)]
+    try:
+        for i, tab in enumerate(tabs):
+            await tab.open()
+            await tab.run(PAGES[i % len(PAGES)], query="")
+        await asyncio.sleep(3)
+        pids = [p for p in psutil.process_iter(["cmdline"]) if _is_worker_on(p, url)]
+        return sum(p.memory_info().rss for p in pids)
+    finally:
+        for tab in tabs:
+            await tab.close()
+
+
+def _is_worker_on(proc: psutil.Process, url: str) -> bool:
+    port = int(url.rsplit(":", 1)[1]) + 1
+    cmd = proc.info.get("cmdline") or []
+    return "streamlit" in " ".join(cmd) and str(port) in cmd
+
+
+def run_load_stage(plan: Plan, *, port: int = 8700, run_dir: Path) -> dict[str, Any]:
+    """The ``load`` section: every worker count of the plan, the ratio, memory."""
+    started = time.time()
+    load1 = os.getloadavg()
+    by_workers = [
+        bench_workers(n, plan, port=port + 10 * i, run_dir=run_dir) for i, n in enumerate(plan.workers)
+    ]
+    memory = bench_memory(plan, port=port + 50, run_dir=run_dir)
+    rate = {w["workers"]: w["throughput"]["runs_per_s"] for w in by_workers}
+    return {
+        "plan": asdict(plan),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "loadavg_start": load1, "loadavg_end": os.getloadavg(),
+                    "shared": "the 2 cores were shared with other engineers' processes"},
+        "by_workers": by_workers,
+        "throughput_ratio_2_over_1": round(rate[2] / rate[1], 3) if rate.get(1) and rate.get(2) else None,
+        "memory": memory,
+        "seconds": round(time.time() - started, 1),
+    }  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m heatmap_bench.serving``: the load stage alone, into ``--json``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", required=True, metavar="OUT")
+    parser.add_argument("--quick", action="store_true", help="seconds, not minutes (the test)")
+    parser.add_argument("--port", type=int, default=8700, help="proxy port of the first run")
+    parser.add_argument("--run-dir", default="/tmp/heatmap-load", help="servers' logs")
+    parser.add_argument("--workers", default=None, help="e.g. 1,2 (default: the plan's)")
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else Plan()
+    if args.workers:
+        plan = replace(plan, workers=tuple(int(w) for w in args.workers.split(",")))
+    section = run_load_stage(plan, port=args.port, run_dir=Path(args.run_dir))
+    Path(args.json).write_text(json.dumps({"load": section}, ensure_ascii=False, indent=1))
+    print(json.dumps(_summary(section), ensure_ascii=False, indent=1))
+    return 0
+
+
+def _summary(section: dict[str, Any]) -> dict[str, Any]:
+    rows = {}
+    for w in section["by_workers"]:
+        rows[f"{w['workers']}w_throughput"] = w["throughput"]["runs_per_s"]
+        for s in w["latency"]:
+            rows[f"{w['workers']}w_{s['users']}u"] = (s["runs_per_s"], s["p50_s"], s["p95_s"], s["errors"])
+    rows["ratio"] = section["throughput_ratio_2_over_1"]
+    rows["memory"] = section["memory"]
+    return rows
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
