@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -106,10 +107,8 @@ class Servers:
         """Resident memory of each worker."""
         out = []
         for pid in self.worker_pids():
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 out.append(psutil.Process(pid).memory_info().rss)
-            except psutil.NoSuchProcess:
-                pass
         return out
 
 
@@ -200,7 +199,8 @@ def run_load_stage(plan: Plan, *, port: int = 8700, run_dir: Path) -> dict[str, 
     started = time.time()
     load1 = os.getloadavg()
     by_workers = [
-        bench_workers(n, plan, port=port + 10 * i, run_dir=run_dir) for i, n in enumerate(plan.workers)
+        bench_workers(n, plan, port=port + 10 * i, run_dir=run_dir)
+        for i, n in enumerate(plan.workers)
     ]
     memory = bench_memory(plan, port=port + 50, run_dir=run_dir)
     rate = {w["workers"]: w["throughput"]["runs_per_s"] for w in by_workers}
@@ -239,7 +239,12 @@ def _summary(section: dict[str, Any]) -> dict[str, Any]:
     for w in section["by_workers"]:
         rows[f"{w['workers']}w_throughput"] = w["throughput"]["runs_per_s"]
         for s in w["latency"]:
-            rows[f"{w['workers']}w_{s['users']}u"] = (s["runs_per_s"], s["p50_s"], s["p95_s"], s["errors"])
+            rows[f"{w['workers']}w_{s['users']}u"] = (
+                s["runs_per_s"],
+                s["p50_s"],
+                s["p95_s"],
+                s["errors"],
+            )
     rows["ratio"] = section["throughput_ratio_2_over_1"]
     rows["memory"] = section["memory"]
     return rows
