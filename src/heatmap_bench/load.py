@@ -94,11 +94,18 @@ def check_loopback(url: str) -> None:
 
 
 def _sticky_cookie(base: str) -> str:
-    """GET the app's index page as a browser does first; the proxy's affinity cookie, if any."""
-    with urllib.request.urlopen(base + "/", timeout=30) as response:  # noqa: S310 - loopback only
-        response.read()
-        cookies = response.headers.get_all("Set-Cookie") or []
-    return "; ".join(c.split(";", 1)[0] for c in cookies)
+    """The cookies a browser has before it opens the websocket: the page (the proxy's affinity
+    cookie, if any), then the health check (Streamlit's XSRF cookie, needed for uploads)."""
+    jar: dict[str, str] = {}
+    for path in ("/", "/_stcore/health"):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())} if jar else {}
+        request = urllib.request.Request(base + path, headers=headers)  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            response.read()
+            for cookie in response.headers.get_all("Set-Cookie") or []:
+                name, _, value = cookie.split(";", 1)[0].partition("=")
+                jar[name.strip()] = value.strip()
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
 class Tab:
@@ -110,6 +117,9 @@ class Tab:
         self.widgets: dict[str, dict[str, Any]] = {}  # label -> {id, kind, options, value}
         self.query = ""
         self.cookie = ""
+        self.session_id = ""
+        self.downloads: dict[str, str] = {}  # download button label -> its /media/ URL
+        self.files: dict[str, list[Any]] = {}  # file uploader id -> the files put there
         self._ws: Any = None
 
     async def open(self) -> None:
@@ -151,8 +161,8 @@ class Tab:
     def _widget_states(self, out: Any, values: dict[str, Any]) -> None:
         """The values of the widgets seen so far, with ``values`` (by label) changed."""
         for label, widget in self.widgets.items():
-            value = values.get(label, widget.get("value"))
             kind = widget["kind"]
+            value = self.files.get(widget["id"]) if kind == "files" else values.get(label, widget.get("value"))
             if value is None or kind == "trigger":
                 if kind == "trigger" and values.get(label):
                     out.widgets.add(id=widget["id"], trigger_value=True)
@@ -164,6 +174,9 @@ class Tab:
                 state.string_array_value.data.extend(str(v) for v in value)
             elif kind == "bool":
                 state.bool_value = bool(value)
+            elif kind == "files":
+                for info in self.files.get(widget["id"], []):
+                    state.file_uploader_state_value.uploaded_file_info.append(info)
 
     async def _until_finished(self) -> tuple[int, int, str]:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -181,7 +194,8 @@ class Tab:
             elif kind == "page_info_changed":
                 self.query = msg.page_info_changed.query_string
             elif kind == "new_session":  # a run begins: its widgets are sent again
-                self.widgets = {}
+                self.widgets, self.downloads = {}, {}
+                self.session_id = msg.new_session.initialize.session_id or self.session_id
             elif kind == "script_finished":
                 if msg.script_finished == _EARLY_FOR_RERUN:
                     reruns += 1
@@ -218,9 +232,64 @@ class Tab:
         elif kind in ("checkbox", "toggle"):
             w = element.checkbox
             self.widgets[w.label] = {"id": w.id, "kind": "bool", "options": [], "value": w.value}
-        elif kind == "button" and element.button.is_form_submitter:
+        elif kind == "button":
             self.widgets[element.button.label] = {"id": element.button.id, "kind": "trigger",
-                                                  "options": [], "value": None}  # fmt: skip
+                                                  "options": [], "value": None,
+                                                  "form": element.button.is_form_submitter}  # fmt: skip
+        elif kind == "download_button":
+            self.downloads[element.download_button.label] = element.download_button.url
+        elif kind == "file_uploader":
+            w = element.file_uploader
+            self.widgets[w.label] = {"id": w.id, "kind": "files", "options": [], "value": None}
+
+
+    async def upload(self, label: str, name: str, data: bytes) -> None:
+        """Put a file into the file uploader ``label`` as the browser does: ask for an upload URL
+        over the websocket, PUT the file there (same cookies, XSRF token), then set the widget."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.Common_pb2 import UploadedFileInfo
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = BackMsg()
+        msg.file_urls_request.request_id = "upload-1"
+        msg.file_urls_request.file_names.append(name)
+        msg.file_urls_request.session_id = self.session_id
+        await self._ws.send(msg.SerializeToString())
+        while True:
+            reply = ForwardMsg()
+            reply.ParseFromString(await asyncio.wait_for(self._ws.recv(), self.timeout_s))
+            if reply.WhichOneof("type") == "file_urls_response":
+                break
+        if reply.file_urls_response.error_msg:
+            raise ProtocolError(f"upload refused: {reply.file_urls_response.error_msg}")
+        urls = reply.file_urls_response.file_urls[0]
+        await asyncio.to_thread(self._put, urls.upload_url, name, data)
+        info = UploadedFileInfo(name=name, size=len(data), file_id=urls.file_id)
+        info.file_urls.CopyFrom(urls)
+        self.files[self.widgets[label]["id"]] = [info]  # sent with every run from now on
+
+    def _put(self, url: str, name: str, data: bytes) -> None:
+        boundary = "heatmapbench7d1f"
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        xsrf = dict(c.split("=", 1) for c in self.cookie.split("; ") if "=" in c)
+        request = urllib.request.Request(  # noqa: S310 - loopback only (check_loopback)
+            self.base + url if url.startswith("/") else url, data=body, method="PUT",
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
+                     "Cookie": self.cookie, "X-Xsrftoken": xsrf.get("_streamlit_xsrf", "")},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310
+            response.read()
+
+    def download(self, label: str) -> bytes:
+        """The file behind the download button ``label`` (from the worker that made it)."""
+        request = urllib.request.Request(  # noqa: S310 - loopback only
+            self.base + self.downloads[label], headers={"Cookie": self.cookie}
+        )
+        with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310
+            return bytes(response.read())
 
 
 async def sign_in(tab: Tab, name: str, password: str, page: str, query: str) -> RunResult:
@@ -229,7 +298,7 @@ async def sign_in(tab: Tab, name: str, password: str, page: str, query: str) -> 
     inputs = [
         label for label, w in tab.widgets.items() if w["kind"] == "string" and not w["options"]
     ]
-    submit = [label for label, w in tab.widgets.items() if w["kind"] == "trigger"]
+    submit = [label for label, w in tab.widgets.items() if w["kind"] == "trigger" and w["form"]]
     if len(inputs) < 2 or not submit:
         raise ProtocolError(f"no sign-in form on {page} (widgets seen: {list(tab.widgets)})")
     result = await tab.run(page, values={inputs[0]: name, inputs[1]: password, submit[0]: True})

@@ -225,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-dir", default="/tmp/heatmap-load", help="servers' logs")
     parser.add_argument("--workers", default=None, help="e.g. 1,2 (default: the plan's)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     plan = QUICK if args.quick else Plan()
     if args.workers:
         plan = replace(plan, workers=tuple(int(w) for w in args.workers.split(",")))
