@@ -60,6 +60,7 @@ class RunResult:
     bytes: int
     reruns: int
     error: str = ""
+    worker: str = ""  # the proxy's affinity cookie (SRV), when there is a proxy
 
 
 @dataclass
@@ -80,6 +81,7 @@ class LoadReport:
     mean_bytes: float = 0.0
     sessions: int = 0
     signed_in: bool = False
+    runs_by_worker: dict[str, int] = field(default_factory=dict)
 
 
 class ProtocolError(RuntimeError):
@@ -156,7 +158,8 @@ class Tab:
         started = time.perf_counter()
         await self._ws.send(msg.SerializeToString())
         size, reruns, error = await asyncio.wait_for(self._until_finished(), self.timeout_s)
-        return RunResult(page, time.perf_counter() - started, not error, size, reruns, error)
+        worker = next((c[4:] for c in self.cookie.split("; ") if c.startswith("SRV=")), "")
+        return RunResult(page, time.perf_counter() - started, not error, size, reruns, error, worker)
 
     def _widget_states(self, out: Any, values: dict[str, Any]) -> None:
         """The values of the widgets seen so far, with ``values`` (by label) changed."""
@@ -436,6 +439,8 @@ def summarize(
         errors=len(errors), error_samples=sorted(set(errors))[:5], by_page=by_page,
         mean_bytes=round(sum(r.bytes for r in results) / max(len(results), 1)),
         sessions=sessions, signed_in=bool(cfg.accounts),
+        runs_by_worker={w: sum(1 for r in results if r.ok and r.worker == w)
+                        for w in sorted({r.worker for r in results if r.worker})},
     )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,11 +46,18 @@ class Plan:
     leak_sessions: int = 500
     idle_sessions: int = 50
     workers: tuple[int, ...] = (1, 2)
+    signed_in: tuple[int, float, float] = (20, 10.0, 90.0)  # users, mean pause, seconds
 
 
 QUICK = Plan(
     warmup_s=5.0, throughput_users=2, throughput_s=8.0, latency=((1, 0.0, 6.0), (3, 1.0, 6.0)),
-    leak_sessions=10, idle_sessions=3, workers=(1, 2),
+    leak_sessions=10, idle_sessions=3, workers=(1, 2), signed_in=(2, 0.5, 6.0),
+)  # fmt: skip
+
+#: Accounts of the signed-in scenario: half city, half district (name, password, role, district).
+ACCOUNTS = (
+    ("city_a", "load-city-pass-1", "city", ()), ("qu_hd", "load-qu-pass-1", "district", ("110108",)),
+    ("city_b", "load-city-pass-2", "city", ()), ("qu_cy", "load-qu-pass-2", "district", ("110105",)),
 )  # fmt: skip
 
 
@@ -121,7 +129,7 @@ def _cmdline(proc: psutil.Process) -> list[str]:
 
 def _load(url: str, users: int, pause: float, seconds: float, **kw: Any) -> dict[str, Any]:
     cfg = LoadConfig(url=url, users=users, mean_pause_s=pause, duration_s=seconds,
-                     ramp_s=min(pause, seconds / 4), **kw)  # fmt: skip
+                     ramp_s=max(min(pause, seconds / 4), 0.3 * users), **kw)  # fmt: skip
     return asdict(asyncio.run(run_load(cfg)))
 
 
@@ -194,6 +202,29 @@ def _is_worker_on(proc: psutil.Process, url: str) -> bool:
     return "streamlit" in " ".join(cmd) and str(port) in cmd
 
 
+def bench_signed_in(plan: Plan, workers: int, *, port: int, run_dir: Path) -> dict[str, Any]:
+    """The users sign in (half city, half district accounts) on a copy of the store served with
+    sign-in required, then work as in the other scenarios."""
+    from heatmap import paths
+    from heatmap.access import accounts
+
+    folder = run_dir / "signed_in"
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "city.duckdb"
+    shutil.copyfile(paths.db_path(), db)
+    for name, password, role, districts in ACCOUNTS:
+        accounts.add_user(db, name, password, role=role, districts=districts)
+    env = {"HEATMAP_DB": str(db), "HEATMAP_AUTH": "local",
+           "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": "10"}  # fmt: skip
+    users, pause, seconds = plan.signed_in
+    logins = tuple((name, password) for name, password, _, _ in ACCOUNTS)
+    with Servers(workers, port=port, run_dir=folder, env=env) as servers:
+        _load(servers.url, 2 * workers, 0.0, plan.warmup_s, accounts=logins)
+        _log(f"signed in, {workers} worker(s): {users} users, mean pause {pause} s")
+        result = _load(servers.url, users, pause, seconds, accounts=logins)
+    return {"workers": workers, "accounts": [a[2] for a in ACCOUNTS], **result}
+
+
 def run_load_stage(plan: Plan, *, port: int = 8700, run_dir: Path) -> dict[str, Any]:
     """The ``load`` section: every worker count of the plan, the ratio, memory."""
     started = time.time()
@@ -203,6 +234,7 @@ def run_load_stage(plan: Plan, *, port: int = 8700, run_dir: Path) -> dict[str, 
         for i, n in enumerate(plan.workers)
     ]
     memory = bench_memory(plan, port=port + 50, run_dir=run_dir)
+    signed = bench_signed_in(plan, max(plan.workers), port=port + 60, run_dir=run_dir)
     rate = {w["workers"]: w["throughput"]["runs_per_s"] for w in by_workers}
     return {
         "plan": asdict(plan),
@@ -212,6 +244,7 @@ def run_load_stage(plan: Plan, *, port: int = 8700, run_dir: Path) -> dict[str, 
         "by_workers": by_workers,
         "throughput_ratio_2_over_1": round(rate[2] / rate[1], 3) if rate.get(1) and rate.get(2) else None,
         "memory": memory,
+        "signed_in": signed,
         "seconds": round(time.time() - started, 1),
     }  # fmt: skip
 
@@ -248,6 +281,8 @@ def _summary(section: dict[str, Any]) -> dict[str, Any]:
             )
     rows["ratio"] = section["throughput_ratio_2_over_1"]
     rows["memory"] = section["memory"]
+    sig = section["signed_in"]
+    rows["signed_in"] = (sig["users"], sig["runs_per_s"], sig["p50_s"], sig["p95_s"], sig["errors"])
     return rows
 
 
