@@ -210,7 +210,7 @@ def _connection(db: str) -> duckdb.DuckDBPyConnection:
     return _open(db, versions.version(db))
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _open(db: str, version: versions.Version | None) -> duckdb.DuckDBPyConnection:
     return store.connect(db, read_only=True)  # an older version's connection: dropped, not closed
 
@@ -235,6 +235,7 @@ def _follow_version(db: str) -> None:
     empties the cached reads of the old one, so every session sees the new data at its next run."""
     now, seen = versions.version(db), _versions_seen()
     if db in seen and seen[db] != now:
+        _open.clear(db, seen[db])  # dropped, not closed: runs still on it finish (their cursors)
         st.cache_data.clear()
     seen[db] = now
 

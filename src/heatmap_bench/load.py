@@ -82,6 +82,7 @@ class LoadReport:
     sessions: int = 0
     signed_in: bool = False
     runs_by_worker: dict[str, int] = field(default_factory=dict)
+    client_cpu_s: float = 0.0  # the load client's own CPU time: it shares the machine's cores
 
 
 class ProtocolError(RuntimeError):
@@ -411,6 +412,7 @@ async def run_load(cfg: LoadConfig) -> LoadReport:
     """Run ``cfg.users`` virtual users against ``cfg.url`` until the time or run budget is spent."""
     check_loopback(cfg.url)
     state = await _probe(cfg)
+    cpu = time.process_time()
     results: list[RunResult] = []
     started = time.monotonic()
     deadline = started + cfg.duration_s
@@ -419,7 +421,9 @@ async def run_load(cfg: LoadConfig) -> LoadReport:
     for task in users:
         task.cancel()
     elapsed = time.monotonic() - started
-    return summarize(results, cfg, elapsed, sessions=state["sessions"])
+    report = summarize(results, cfg, elapsed, sessions=state["sessions"])
+    report.client_cpu_s = round(time.process_time() - cpu, 2)
+    return report
 
 
 def summarize(
