@@ -61,6 +61,7 @@ class RunResult:
     reruns: int
     error: str = ""
     worker: str = ""  # the proxy's affinity cookie (SRV), when there is a proxy
+    ended: float = 0.0  # time.monotonic() at the end of the run
 
 
 @dataclass
@@ -160,13 +161,18 @@ class Tab:
         await self._ws.send(msg.SerializeToString())
         size, reruns, error = await asyncio.wait_for(self._until_finished(), self.timeout_s)
         worker = next((c[4:] for c in self.cookie.split("; ") if c.startswith("SRV=")), "")
-        return RunResult(page, time.perf_counter() - started, not error, size, reruns, error, worker)
+        seconds = time.perf_counter() - started
+        return RunResult(page, seconds, not error, size, reruns, error, worker, time.monotonic())
 
     def _widget_states(self, out: Any, values: dict[str, Any]) -> None:
         """The values of the widgets seen so far, with ``values`` (by label) changed."""
         for label, widget in self.widgets.items():
             kind = widget["kind"]
-            value = self.files.get(widget["id"]) if kind == "files" else values.get(label, widget.get("value"))
+            value = (
+                self.files.get(widget["id"])
+                if kind == "files"
+                else values.get(label, widget.get("value"))
+            )
             if value is None or kind == "trigger":
                 if kind == "trigger" and values.get(label):
                     out.widgets.add(id=widget["id"], trigger_value=True)
@@ -246,7 +252,6 @@ class Tab:
             w = element.file_uploader
             self.widgets[w.label] = {"id": w.id, "kind": "files", "options": [], "value": None}
 
-
     async def upload(self, label: str, name: str, data: bytes) -> None:
         """Put a file into the file uploader ``label`` as the browser does: ask for an upload URL
         over the websocket, PUT the file there (same cookies, XSRF token), then set the widget."""
@@ -275,9 +280,13 @@ class Tab:
     def _put(self, url: str, name: str, data: bytes) -> None:
         boundary = "heatmapbench7d1f"
         body = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         xsrf = dict(c.split("=", 1) for c in self.cookie.split("; ") if "=" in c)
         request = urllib.request.Request(  # noqa: S310 - loopback only (check_loopback)
             self.base + url if url.startswith("/") else url, data=body, method="PUT",
@@ -408,12 +417,13 @@ async def _probe(cfg: LoadConfig) -> dict[str, Any]:
     return {"months": months, "districts": sorted(DISTRICTS), "sessions": 0}
 
 
-async def run_load(cfg: LoadConfig) -> LoadReport:
-    """Run ``cfg.users`` virtual users against ``cfg.url`` until the time or run budget is spent."""
+async def run_load(cfg: LoadConfig, *, results: list[RunResult] | None = None) -> LoadReport:
+    """Run ``cfg.users`` virtual users against ``cfg.url`` until the time or run budget is spent
+    (every run is appended to ``results`` when given)."""
     check_loopback(cfg.url)
     state = await _probe(cfg)
     cpu = time.process_time()
-    results: list[RunResult] = []
+    results = [] if results is None else results
     started = time.monotonic()
     deadline = started + cfg.duration_s
     users = [asyncio.create_task(_user(i, cfg, deadline, results, state)) for i in range(cfg.users)]

@@ -47,11 +47,14 @@ class Plan:
     idle_sessions: int = 50
     workers: tuple[int, ...] = (1, 2)
     signed_in: tuple[int, float, float] = (20, 10.0, 90.0)  # users, mean pause, seconds
+    import_load: tuple[int, float, float] = (20, 10.0, 120.0)  # users while a month is imported
+    import_records: int = 45_000  # one demo month at the default scale
 
 
 QUICK = Plan(
     warmup_s=5.0, throughput_users=2, throughput_s=8.0, latency=((1, 0.0, 6.0), (3, 1.0, 6.0)),
     leak_sessions=10, idle_sessions=3, workers=(1, 2), signed_in=(2, 0.5, 6.0),
+    import_load=(2, 0.5, 15.0), import_records=500,
 )  # fmt: skip
 
 #: Accounts of the signed-in scenario: half city, half district (name, password, role, district).
@@ -225,6 +228,86 @@ def bench_signed_in(plan: Plan, workers: int, *, port: int, run_dir: Path) -> di
     return {"workers": workers, "accounts": [a[2] for a in ACCOUNTS], **result}
 
 
+def bench_import_under_load(
+    plan: Plan, workers: int, *, port: int, run_dir: Path
+) -> dict[str, Any]:
+    """Signed-in users work while an administrator imports the next month from the data page.
+
+    The store is a copy of the demo marked as real data (the page refuses imports into a synthetic
+    store); the month (2022-01) is made by the demo generator and uploaded as the platform exports
+    it. Reported: the import's run, the users' runs overlapping it (p95, errors) and the others,
+    and whether a session opened after the import sees the new month.
+    """
+    from heatmap import paths
+    from heatmap.access import accounts
+    from heatmap.intake import store
+    from heatmap_bench.common import Setup
+    from heatmap_bench.importing import month_frame, write_platform_export
+
+    folder = run_dir / "import"
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "city.duckdb"
+    shutil.copyfile(paths.db_path(), db)
+    con = store.connect(db)
+    store.set_meta(con, synthetic=False)  # this copy is served as real data: imports allowed
+    con.close()
+    for name, password, role, districts in ACCOUNTS:
+        accounts.add_user(db, name, password, role=role, districts=districts)
+    accounts.add_user(db, "admin_load", "load-admin-pass-1", role="admin")
+    csv = folder / "export_2022-01.csv"
+    write_platform_export(month_frame(Setup.create(), 36, plan.import_records), csv)
+    env = {"HEATMAP_DB": str(db), "HEATMAP_AUTH": "local",
+           "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": "10"}  # fmt: skip
+    users, pause, seconds = plan.import_load
+    logins = tuple((name, password) for name, password, _, _ in ACCOUNTS)
+    with Servers(workers, port=port, run_dir=folder, env=env) as servers:
+        _load(servers.url, 2 * workers, 0.0, plan.warmup_s, accounts=logins)
+        _log(f"import under load, {workers} worker(s): {users} users, {csv.stat().st_size:,} bytes")
+        cfg = LoadConfig(url=servers.url, users=users, mean_pause_s=pause, duration_s=seconds,
+                         ramp_s=min(pause, seconds / 4), accounts=logins)  # fmt: skip
+        out = asyncio.run(_import_while_working(cfg, csv, delay=seconds / 3))
+    return {"workers": workers, "records": plan.import_records, "csv_bytes": csv.stat().st_size,
+            **out}  # fmt: skip
+
+
+async def _import_while_working(cfg: LoadConfig, csv: Path, *, delay: float) -> dict[str, Any]:
+    from heatmap.i18n import t
+    from heatmap_bench.load import RunResult, _pct, sign_in
+
+    results: list[RunResult] = []
+    load = asyncio.create_task(run_load(cfg, results=results))
+    await asyncio.sleep(delay)
+    admin = Tab(cfg.url, timeout_s=600)
+    await admin.open()
+    await sign_in(admin, "admin_load", "load-admin-pass-1", "data", "")
+    await admin.upload(t("data_files", "zh"), csv.name, csv.read_bytes())
+    await admin.run("data")
+    began = time.monotonic()
+    done = await admin.run("data", values={t("data_run", "zh"): True})
+    ended = time.monotonic()
+    await admin.close()
+    report = await load
+    during = sorted(
+        r.seconds for r in results if r.ok and r.ended >= began and r.ended - r.seconds <= ended
+    )
+    other = sorted(
+        r.seconds for r in results if r.ok and (r.ended < began or r.ended - r.seconds > ended)
+    )
+    check = Tab(cfg.url, timeout_s=120)
+    await check.open()
+    await sign_in(check, *cfg.accounts[0], "map", "")
+    months = [o for w in check.widgets.values() for o in w["options"] if o == "2022-01"]
+    await check.close()
+    return {
+        "import_s": round(done.seconds, 2), "import_ok": done.ok, "import_error": done.error,
+        "import_worker": done.worker, "users": asdict(report),
+        "during_import": {"runs": len(during), "p50_s": _pct(during, 50), "p95_s": _pct(during, 95),
+                          "errors": sum(1 for r in results if not r.ok and r.ended >= began and r.ended <= ended + 1)},
+        "outside_import": {"runs": len(other), "p50_s": _pct(other, 50), "p95_s": _pct(other, 95)},
+        "new_month_seen_after": bool(months),
+    }  # fmt: skip
+
+
 def run_load_stage(plan: Plan, *, port: int = 8700, run_dir: Path) -> dict[str, Any]:
     """The ``load`` section: every worker count of the plan, the ratio, memory."""
     started = time.time()
@@ -235,6 +318,7 @@ def run_load_stage(plan: Plan, *, port: int = 8700, run_dir: Path) -> dict[str, 
     ]
     memory = bench_memory(plan, port=port + 50, run_dir=run_dir)
     signed = bench_signed_in(plan, max(plan.workers), port=port + 60, run_dir=run_dir)
+    imported = bench_import_under_load(plan, max(plan.workers), port=port + 70, run_dir=run_dir)
     rate = {w["workers"]: w["throughput"]["runs_per_s"] for w in by_workers}
     return {
         "plan": asdict(plan),
@@ -245,6 +329,7 @@ def run_load_stage(plan: Plan, *, port: int = 8700, run_dir: Path) -> dict[str, 
         "throughput_ratio_2_over_1": round(rate[2] / rate[1], 3) if rate.get(1) and rate.get(2) else None,
         "memory": memory,
         "signed_in": signed,
+        "import_under_load": imported,
         "seconds": round(time.time() - started, 1),
     }  # fmt: skip
 
@@ -257,11 +342,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8700, help="proxy port of the first run")
     parser.add_argument("--run-dir", default="/tmp/heatmap-load", help="servers' logs")
     parser.add_argument("--workers", default=None, help="e.g. 1,2 (default: the plan's)")
+    parser.add_argument(
+        "--only-import", action="store_true", help="the import-under-load stage alone"
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     plan = QUICK if args.quick else Plan()
     if args.workers:
         plan = replace(plan, workers=tuple(int(w) for w in args.workers.split(",")))
+    if args.only_import:
+        out = bench_import_under_load(
+            plan, max(plan.workers), port=args.port, run_dir=Path(args.run_dir)
+        )
+        Path(args.json).write_text(
+            json.dumps({"load": {"import_under_load": out}}, ensure_ascii=False, indent=1)
+        )
+        print(
+            json.dumps({k: v for k, v in out.items() if k != "users"}, ensure_ascii=False, indent=1)
+        )
+        return 0
     section = run_load_stage(plan, port=args.port, run_dir=Path(args.run_dir))
     Path(args.json).write_text(json.dumps({"load": section}, ensure_ascii=False, indent=1))
     print(json.dumps(_summary(section), ensure_ascii=False, indent=1))
