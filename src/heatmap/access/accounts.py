@@ -122,7 +122,7 @@ def list_users(store: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
 
 def has_users(store: str | os.PathLike[str]) -> bool:
-    with connect(store) as con:
+    with connect(store, read=True) as con:
         return con.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is not None
 
 

@@ -52,10 +52,13 @@ def access_path(store: str | os.PathLike[str]) -> Path:
 
 
 @contextmanager
-def connect(store: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
+def connect(store: str | os.PathLike[str], *, read: bool = False) -> Iterator[sqlite3.Connection]:
     """A short-lived connection to the store's access file (created on first use), committed on exit.
 
     WAL mode and a busy timeout let several server processes and the command line write at once.
+    ``read=True`` for a transaction that only reads (the policy, read on every page run): it takes
+    no write lock, so it neither waits for a writer nor makes one wait (with several server
+    processes under load, every run queueing on the write lock timed out: "database is locked").
     """
     path = access_path(store)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +67,7 @@ def connect(store: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA busy_timeout=10000")
         con.executescript(SCHEMA)
-        con.execute("BEGIN IMMEDIATE")
+        con.execute("BEGIN" if read else "BEGIN IMMEDIATE")
         try:
             yield con
         except BaseException:
