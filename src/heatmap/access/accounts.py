@@ -140,8 +140,14 @@ def sign_in(
     passwords in a row lock the account for ``lockout.minutes``, even for the right password.
     """
     now = time.time() if now is None else now
+    # The hash is checked before the write transaction: argon2 takes a noticeable time, and with
+    # several server processes signing people in at once, holding the access file's write lock
+    # through it made others wait past the busy timeout ("database is locked").
+    with connect(store, read=True) as con:
+        seen = con.execute("SELECT password_hash FROM accounts WHERE name = ?", [name]).fetchone()
+    checked = (seen[0], _verify(seen[0], password)) if seen else (None, _verify(_DUMMY_HASH, password))
     with connect(store) as con:  # the refusal is raised after the commit, so it is counted
-        principal, refusal = _check_sign_in(con, name, password, lockout, now)
+        principal, refusal = _check_sign_in(con, name, password, lockout, now, checked=checked)
     if refusal is not None:
         raise AccessError(refusal)
     assert principal is not None
@@ -149,15 +155,15 @@ def sign_in(
 
 
 def _check_sign_in(
-    con: Any, name: str, password: str, lockout: Lockout, now: float
-) -> tuple[Principal | None, str | None]:
+    con: Any, name: str, password: str, lockout: Lockout, now: float,
+    *, checked: tuple[str | None, bool],
+) -> tuple[Principal | None, str | None]:  # fmt: skip
     row = con.execute(
         "SELECT role, districts, towns, password_hash, disabled, failures, locked_until"
         " FROM accounts WHERE name = ?",
         [name],
     ).fetchone()
-    if row is None:
-        _verify(_DUMMY_HASH, password)
+    if row is None:  # (the dummy hash was verified before: the same time as a known name)
         audit.record_in(con, name, "sign_in", outcome="refused", detail="unknown account")
         return None, _WRONG
     role, districts, towns, hashed, disabled, failures, locked_until = row
@@ -168,7 +174,8 @@ def _check_sign_in(
         minutes = max(1, round((locked_until - now) / 60))
         audit.record_in(con, name, "sign_in", role=role, outcome="refused", detail="locked")
         return None, f"连续登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试"
-    if not _verify(hashed, password):
+    verified = checked[1] if checked[0] == hashed else _verify(hashed, password)  # changed since
+    if not verified:
         failures += 1
         locked = failures >= lockout.failures
         con.execute(
