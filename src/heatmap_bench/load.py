@@ -30,6 +30,7 @@ from typing import Any
 PAGES = ("map", "ranking", "governance", "topics", "warning", "workbench")
 _FINISHED = {0: "ok", 1: "compile_error", 3: "ok"}  # ForwardMsg.ScriptFinishedStatus
 _EARLY_FOR_RERUN = 2
+_VALUE_KINDS = ("selectbox", "radio", "multiselect", "text_input", "checkbox")
 _LOOPBACK = ("127.", "localhost", "[::1]", "::1")
 
 
@@ -124,6 +125,7 @@ class Tab:
         self.session_id = ""
         self.downloads: dict[str, str] = {}  # download button label -> its /media/ URL
         self.files: dict[str, list[Any]] = {}  # file uploader id -> the files put there
+        self.sent: dict[str, Any] = {}  # widget id -> the value last sent (the browser keeps it)
         self._ws: Any = None
 
     async def open(self) -> None:
@@ -168,11 +170,12 @@ class Tab:
         """The values of the widgets seen so far, with ``values`` (by label) changed."""
         for label, widget in self.widgets.items():
             kind = widget["kind"]
-            value = (
-                self.files.get(widget["id"])
-                if kind == "files"
-                else values.get(label, widget.get("value"))
-            )
+            if kind == "files":
+                value = self.files.get(widget["id"])
+            elif label in values:
+                value = self.sent[widget["id"]] = values[label]
+            else:
+                value = self.sent.get(widget["id"], widget.get("value"))
             if value is None or kind == "trigger":
                 if kind == "trigger" and values.get(label):
                     out.widgets.add(id=widget["id"], trigger_value=True)
@@ -246,7 +249,12 @@ class Tab:
             self.widgets[element.button.label] = {"id": element.button.id, "kind": "trigger",
                                                   "options": [], "value": None,
                                                   "form": element.button.is_form_submitter}  # fmt: skip
-        elif kind == "download_button":
+        if kind in _VALUE_KINDS:  # the browser shows the value it was first sent, or set to
+            w = getattr(element, kind)
+            entry = self.widgets[w.label]
+            if entry["id"] not in self.sent or getattr(w, "set_value", False):
+                self.sent[entry["id"]] = entry["value"]
+        if kind == "download_button":
             self.downloads[element.download_button.label] = element.download_button.url
         elif kind == "file_uploader":
             w = element.file_uploader

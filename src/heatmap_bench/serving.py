@@ -308,6 +308,29 @@ async def _import_while_working(cfg: LoadConfig, csv: Path, *, delay: float) -> 
     }  # fmt: skip
 
 
+async def wire_sizes(url: str, *, months: int = 3) -> dict[str, dict[str, int]]:
+    """Bytes one month change sends to the browser, per page, for the city and for 海淀区: the
+    page opened on the latest month, then the month picked in its sidebar (median of ``months``)."""
+    from heatmap_bench.load import PAGES
+
+    out: dict[str, dict[str, int]] = {}
+    for page in PAGES:
+        for scope, query in (("city", ""), ("district", "d=110108")):
+            tab = Tab(url, timeout_s=120)
+            await tab.open()
+            try:
+                await tab.run(page, query=query)
+                label = next(k for k, w in tab.widgets.items() if w["options"] and all(
+                    len(o) == 7 and o[4] == "-" for o in w["options"]))  # fmt: skip
+                sizes = []
+                for month in tab.widgets[label]["options"][1 : months + 1]:
+                    sizes.append((await tab.run(page, values={label: month})).bytes)
+                out.setdefault(page, {})[scope] = sorted(sizes)[len(sizes) // 2]
+            finally:
+                await tab.close()
+    return out
+
+
 def run_load_stage(plan: Plan, *, port: int = 8700, run_dir: Path) -> dict[str, Any]:
     """The ``load`` section: every worker count of the plan, the ratio, memory."""
     started = time.time()
@@ -317,6 +340,8 @@ def run_load_stage(plan: Plan, *, port: int = 8700, run_dir: Path) -> dict[str, 
         for i, n in enumerate(plan.workers)
     ]
     memory = bench_memory(plan, port=port + 50, run_dir=run_dir)
+    with Servers(1, port=port + 80, run_dir=run_dir / "wire", env={}) as servers:
+        wire = asyncio.run(wire_sizes(servers.url))
     signed = bench_signed_in(plan, max(plan.workers), port=port + 60, run_dir=run_dir)
     imported = bench_import_under_load(plan, max(plan.workers), port=port + 70, run_dir=run_dir)
     rate = {w["workers"]: w["throughput"]["runs_per_s"] for w in by_workers}
@@ -330,6 +355,7 @@ def run_load_stage(plan: Plan, *, port: int = 8700, run_dir: Path) -> dict[str, 
         "memory": memory,
         "signed_in": signed,
         "import_under_load": imported,
+        "wire_bytes_per_month_change": wire,
         "seconds": round(time.time() - started, 1),
     }  # fmt: skip
 
@@ -345,11 +371,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only-import", action="store_true", help="the import-under-load stage alone"
     )
+    parser.add_argument("--only-wire", action="store_true", help="bytes per month change alone")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     plan = QUICK if args.quick else Plan()
     if args.workers:
         plan = replace(plan, workers=tuple(int(w) for w in args.workers.split(",")))
+    if args.only_wire:
+        with Servers(1, port=args.port, run_dir=Path(args.run_dir) / "wire", env={}) as servers:
+            wire = asyncio.run(wire_sizes(servers.url))
+        Path(args.json).write_text(json.dumps({"load": {"wire_bytes_per_month_change": wire}}))
+        print(json.dumps(wire, indent=1))
+        return 0
     if args.only_import:
         out = bench_import_under_load(
             plan, max(plan.workers), port=args.port, run_dir=Path(args.run_dir)
