@@ -372,11 +372,22 @@ def main(argv: list[str] | None = None) -> int:
         "--only-import", action="store_true", help="the import-under-load stage alone"
     )
     parser.add_argument("--only-wire", action="store_true", help="bytes per month change alone")
+    parser.add_argument("--only-throughput", action="store_true", help="1 vs 2 workers, saturated")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     plan = QUICK if args.quick else Plan()
     if args.workers:
         plan = replace(plan, workers=tuple(int(w) for w in args.workers.split(",")))
+    if args.only_throughput:
+        plan = replace(plan, latency=())
+        runs = [bench_workers(n, plan, port=args.port + 10 * i, run_dir=Path(args.run_dir))
+                for i, n in enumerate(plan.workers)]  # fmt: skip
+        rate = {w["workers"]: w["throughput"]["runs_per_s"] for w in runs}
+        out = {"by_workers": runs, "throughput_ratio_2_over_1": round(rate[2] / rate[1], 3),
+               "loadavg_end": os.getloadavg()}  # fmt: skip
+        Path(args.json).write_text(json.dumps({"load": out}, ensure_ascii=False, indent=1))
+        print(json.dumps({"rate": rate, "ratio": out["throughput_ratio_2_over_1"]}))
+        return 0
     if args.only_wire:
         with Servers(1, port=args.port, run_dir=Path(args.run_dir) / "wire", env={}) as servers:
             wire = asyncio.run(wire_sizes(servers.url))
