@@ -10,7 +10,7 @@ import streamlit as st
 from heatmap.analysis.activation import activate
 from heatmap.errors import HeatmapError
 from heatmap.i18n import t
-from heatmap.intake import store
+from heatmap.intake import store, versions
 from heatmap.intake.boundaries import import_boundaries, list_sets
 from heatmap.intake.ingest import ImportOptions
 from heatmap.intake.loading import ingest_into
@@ -58,14 +58,14 @@ if st.button(t("data_run", lang), type="primary", disabled=not uploads):
             path = Path(tmp) / (name if all(f.name != name for f in files) else f"{i}_{name}")
             path.write_bytes(upload.getvalue())
             files.append(path)
-        frame.release_connection(str(target))  # this process writes it now
-        try:
-            report = ingest_into(
-                target,
-                files,
-                options=ImportOptions(crs=crs, allow_outside=allow_outside),
-                progress=lambda f, m: bar.progress(f, text=m),
-            )
+        try:  # into a copy, published at once: other sessions and server processes read on
+            with versions.publishing(target) as draft:
+                report = ingest_into(
+                    draft,
+                    files,
+                    options=ImportOptions(crs=crs, allow_outside=allow_outside),
+                    progress=lambda f, m: bar.progress(f, text=m),
+                )
         except HeatmapError as exc:
             bar.empty()
             auth.log("import", target=Path(target).name, outcome="failed", detail=str(exc))
@@ -168,12 +168,19 @@ with st.expander(t("boundary_title", lang)):
         (run, False, "boundary_activate"),
     ):
         if column.button(t(label, lang), disabled=locked, key=f"activate_{dry_run}"):
-            frame.release_connection(ctx.db)
-            writer = store.connect(ctx.db)
             try:
-                st.session_state["activated"] = activate(
-                    writer, choice, dry_run=dry_run, force=force, reattribute_history=history
-                )
+                with versions.publishing(ctx.db, publish=not dry_run) as draft:
+                    writer = store.connect(draft)
+                    try:
+                        st.session_state["activated"] = activate(
+                            writer,
+                            choice,
+                            dry_run=dry_run,
+                            force=force,
+                            reattribute_history=history,
+                        )
+                    finally:
+                        writer.close()
                 if not dry_run:
                     auth.log("boundary_activate", target=choice,
                              detail=f"force={force}, reattribute_history={history}")  # fmt: skip
@@ -182,8 +189,6 @@ with st.expander(t("boundary_title", lang)):
                 if not dry_run:
                     auth.log("boundary_activate", target=choice, outcome="failed", detail=str(exc))
                 st.error(t("data_failed", lang, error=exc))
-            finally:
-                writer.close()
     if st.session_state.get("activated"):
         data_views.activation_plan(st.session_state["activated"], lang)
 
@@ -204,5 +209,4 @@ history = con.execute(
 ).df()
 st.dataframe(data_views.labelled(history, lang), hide_index=True, width="stretch")
 
-data_views.aliases(ctx.db, con, synthetic=bool(ctx.meta.get("synthetic")), lang=lang,
-                   release=frame.release_connection)  # fmt: skip
+data_views.aliases(ctx.db, con, synthetic=bool(ctx.meta.get("synthetic")), lang=lang)

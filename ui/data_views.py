@@ -12,7 +12,7 @@ import streamlit as st
 from heatmap import paths
 from heatmap.errors import HeatmapError
 from heatmap.i18n import t
-from heatmap.intake import store
+from heatmap.intake import store, versions
 from heatmap.intake.aliases import add_alias, list_aliases, unresolved_names
 from ui import auth
 
@@ -83,8 +83,7 @@ def unmatched(report: dict[str, Any], lang: str) -> None:
     st.dataframe(labelled(frame, lang), hide_index=True, width="stretch")
 
 
-def aliases(db: str, con: duckdb.DuckDBPyConnection, *, synthetic: bool, lang: str,
-            release: Any) -> None:  # fmt: skip
+def aliases(db: str, con: duckdb.DuckDBPyConnection, *, synthetic: bool, lang: str) -> None:
     """Unmatched names, the form that adds an alias, and the aliases so far."""
     st.subheader(t("alias_title", lang))
     st.caption(t("alias_help", lang))
@@ -116,11 +115,14 @@ def aliases(db: str, con: duckdb.DuckDBPyConnection, *, synthetic: bool, lang: s
             by = signed_in.name
         submitted = st.form_submit_button(t("alias_add", lang))
     if submitted:
-        release(db)  # the page's read connection is closed: show the outcome after a rerun
-        writer = store.connect(db)
-        try:
-            done = add_alias(writer, str(alias or ""), str(town or ""), added_by=by,
-                             district_code=str(scope) if scope else None)  # fmt: skip
+        try:  # into a copy of the store, published at once (other sessions read on)
+            with versions.publishing(db) as draft:
+                writer = store.connect(draft)
+                try:
+                    done = add_alias(writer, str(alias or ""), str(town or ""), added_by=by,
+                                     district_code=str(scope) if scope else None)  # fmt: skip
+                finally:
+                    writer.close()
         except HeatmapError as exc:
             st.session_state["alias_outcome"] = ("error", str(exc))
             auth.log("alias_add", target=str(alias or ""), outcome="failed", detail=str(exc))
@@ -131,8 +133,6 @@ def aliases(db: str, con: duckdb.DuckDBPyConnection, *, synthetic: bool, lang: s
                 "alias_done", lang, alias=done["alias"],
                 town=labels.get(done["town_code"], done["town_code"]),
                 records=done["records_attributed"]))  # fmt: skip
-        finally:
-            writer.close()
         st.rerun()
     outcome = st.session_state.pop("alias_outcome", None)
     if outcome:

@@ -29,7 +29,7 @@ from heatmap.filters import (
 )  # fmt: skip
 from heatmap.geo.geography import META_FILE, SET_FILE, BoundarySet, load_boundary_set
 from heatmap.i18n import t
-from heatmap.intake import demo_build, store
+from heatmap.intake import demo_build, store, versions
 from heatmap.taxonomy import Taxonomy, load_taxonomy
 from ui import auth, present
 
@@ -125,6 +125,7 @@ def _build_frame() -> Context:
     if principal.source == "demo":
         _store_picker(lang)
     db = _ensure_store(lang)
+    _follow_version(db)
     con = _connection(db).cursor()
     meta = store.get_meta(con)
     scope = _scope(db, principal)
@@ -226,7 +227,7 @@ def _ensure_store(lang: str) -> str:
             if not demo:  # the file's name, not the server's folders
                 st.error(t("error_store", lang, error=str(exc).replace(f"{db.parent}{os.sep}", "")))
                 st.stop()
-            _connection.clear()
+            _open.clear()
     elif not demo:
         st.error(
             t("error_store", lang, error=f"{db.name} 不存在 (python -m heatmap ingest FILE --db …/{db.name})")
@@ -265,29 +266,53 @@ def _wait_for_demo(db: Path, lang: str) -> None:
         time.sleep(0.5)
     bar.empty()
     note.empty()
-    _connection.clear()
+    _open.clear()
     st.toast(t("built_demo", lang, records=int(status.get("records", 0))))
 
 
 _BUILD_START_TIMEOUT_S = 60  # the builder has not reported by then: it could not start
 
 
-@st.cache_resource(show_spinner=False)
 def _connection(db: str) -> duckdb.DuckDBPyConnection:
-    """One read-only connection per store for the server process (pages take cursors of it).
+    """The server process's read-only connection to the store's current version (pages take
+    cursors of it).
 
-    Read-only, so command-line runs (governance, rank, brief) can read the store while the app
-    serves it. A write from the data page first releases it (:func:`release_connection`).
+    Read-only, so command-line runs (governance, rank, brief) and the other server processes can
+    read the store while this one serves it. A write from the data page publishes a new version of
+    the file (:func:`heatmap.intake.versions.publishing`); the next call here opens that version,
+    while runs that began on the old one finish on it.
     """
-    return store.connect(db, read_only=True)
+    return _open(db, versions.version(db))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _open(db: str, version: versions.Version | None) -> duckdb.DuckDBPyConnection:
+    return store.connect(db, read_only=True)  # an older version's connection: dropped, not closed
 
 
 def release_connection(db: str) -> None:
-    """Close the app's connection to ``db`` so this process can open it for writing."""
+    """Close this process's connection to ``db`` (the benchmark writes its store after the pages).
+
+    The app itself no longer does this before a write: it publishes a new version instead."""
     with contextlib.suppress(StoreError, duckdb.Error):  # not open, or not a store yet
         _connection(db).close()
-    _connection.clear()
+    _open.clear()
     st.cache_data.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def _versions_seen() -> dict[str, versions.Version | None]:
+    return {}
+
+
+def _follow_version(db: str) -> None:
+    """Once per run: a new version of the store (an import, here or in another server process)
+    empties the cached reads of the old one, so every session sees the new data at its next run."""
+    now, seen = versions.version(db), _versions_seen()
+    if db in seen and seen[db] != now:
+        _open.clear(db, seen[db])  # dropped, not closed: runs still on it finish (their cursors)
+        st.cache_data.clear()
+    seen[db] = now
 
 
 @st.cache_resource(show_spinner=False)
@@ -308,8 +333,13 @@ def _taxonomy() -> Taxonomy:
     return load_taxonomy()
 
 
-@st.cache_data(show_spinner=False)
 def _choices(db: str, scope: Scope) -> Any:
+    """The filters' options (months, districts, towns …) of the store's current version."""
+    return _choices_of(db, scope, versions.version(db))
+
+
+@st.cache_data(show_spinner=False)
+def _choices_of(db: str, scope: Scope, version: versions.Version | None) -> Any:
     con = _connection(db).cursor()
     return (
         queries.choices(con, scope=scope.districts, scope_towns=scope.towns),

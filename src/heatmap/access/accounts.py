@@ -122,7 +122,7 @@ def list_users(store: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
 
 def has_users(store: str | os.PathLike[str]) -> bool:
-    with connect(store) as con:
+    with connect(store, read=True) as con:
         return con.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is not None
 
 
@@ -140,8 +140,14 @@ def sign_in(
     passwords in a row lock the account for ``lockout.minutes``, even for the right password.
     """
     now = time.time() if now is None else now
+    # The hash is checked before the write transaction: argon2 takes a noticeable time, and with
+    # several server processes signing people in at once, holding the access file's write lock
+    # through it made others wait past the busy timeout ("database is locked").
+    with connect(store, read=True) as con:
+        seen = con.execute("SELECT password_hash FROM accounts WHERE name = ?", [name]).fetchone()
+    checked = (seen[0], _verify(seen[0], password)) if seen else (None, _verify(_DUMMY_HASH, password))
     with connect(store) as con:  # the refusal is raised after the commit, so it is counted
-        principal, refusal = _check_sign_in(con, name, password, lockout, now)
+        principal, refusal = _check_sign_in(con, name, password, lockout, now, checked=checked)
     if refusal is not None:
         raise AccessError(refusal)
     assert principal is not None
@@ -149,20 +155,22 @@ def sign_in(
 
 
 def _check_sign_in(
-    con: Any, name: str, password: str, lockout: Lockout, now: float
-) -> tuple[Principal | None, str | None]:
+    con: Any, name: str, password: str, lockout: Lockout, now: float,
+    *, checked: tuple[str | None, bool],
+) -> tuple[Principal | None, str | None]:  # fmt: skip
     row = con.execute(
         "SELECT role, districts, towns, password_hash, disabled, failures, locked_until"
         " FROM accounts WHERE name = ?",
         [name],
     ).fetchone()
-    if row is None:
-        return None, _unknown_name(con, name, password, lockout, now)
+    if row is None:  # (the dummy hash was verified before: the same time as a known name)
+        return None, _unknown_name(con, name, lockout, now)
     role, districts, towns, hashed, disabled, failures, locked_until = row
     if locked_until > now:
         audit.record_in(con, name, "sign_in", role=role, outcome="refused", detail="locked")
         return None, _locked(locked_until, now)
-    if not _verify(hashed, password):
+    verified = checked[1] if checked[0] == hashed else _verify(hashed, password)  # changed since
+    if not verified:
         failures += 1
         locked = failures >= lockout.failures
         con.execute(
@@ -197,10 +205,11 @@ def _locks(lockout: Lockout) -> str:
     return f"连续 {lockout.failures} 次密码错误，账号已锁定 {lockout.minutes:g} 分钟"
 
 
-def _unknown_name(con: Any, name: str, password: str, lockout: Lockout, now: float) -> str:
+def _unknown_name(con: Any, name: str, lockout: Lockout, now: float) -> str:
     """A name with no account is refused exactly as an account with a wrong password: the same
-    hashing work, the same messages, and the same lockout after ``lockout.failures`` tries
-    (counted in ``unknown_names``), so neither the text nor the lock tells the two apart."""
+    hashing work (:func:`sign_in` verified a dummy hash before the transaction, as it verifies a
+    real one), the same messages, and the same lockout after ``lockout.failures`` tries (counted
+    in ``unknown_names``), so neither the text nor the lock tells the two apart."""
     con.execute("DELETE FROM unknown_names WHERE updated_at < ?", [now - _UNKNOWN_KEPT_S])
     key = name[:64]
     row = con.execute(
@@ -210,7 +219,6 @@ def _unknown_name(con: Any, name: str, password: str, lockout: Lockout, now: flo
     if locked_until > now:
         audit.record_in(con, name, "sign_in", outcome="refused", detail="unknown account; locked")
         return _locked(locked_until, now)
-    _verify(_DUMMY_HASH, password)
     failures += 1
     locked = failures >= lockout.failures
     con.execute(

@@ -80,10 +80,13 @@ def access_path(store: str | os.PathLike[str]) -> Path:
 
 
 @contextmanager
-def connect(store: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
+def connect(store: str | os.PathLike[str], *, read: bool = False) -> Iterator[sqlite3.Connection]:
     """A short-lived connection to the store's access file (created on first use), committed on exit.
 
     WAL mode and a busy timeout let several server processes and the command line write at once.
+    ``read=True`` for a transaction that only reads (the policy, read on every page run): it takes
+    no write lock, so it neither waits for a writer nor makes one wait (with several server
+    processes under load, every run queueing on the write lock timed out: "database is locked").
     """
     path = private_file(access_path(store))  # 0600: password hashes and the audit trail
     con = sqlite3.connect(path, timeout=10.0, isolation_level=None)
@@ -91,7 +94,7 @@ def connect(store: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA busy_timeout=10000")
         con.executescript(SCHEMA)
-        con.execute("BEGIN IMMEDIATE")
+        con.execute("BEGIN" if read else "BEGIN IMMEDIATE")
         try:
             _chain_old_rows(con)
             yield con

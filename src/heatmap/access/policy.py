@@ -76,7 +76,7 @@ def load(
     if values["auth"] not in AUTH_MODES:
         raise AccessError(f"HEATMAP_AUTH 应为 {' / '.join(AUTH_MODES)}，收到 {values['auth']!r}")
     if store is not None:
-        with connect(store) as con:
+        with connect(store, read=True) as con:
             for name, raw in con.execute("SELECT name, value FROM policy").fetchall():
                 if name in _BY_NAME and _BY_NAME[name].editable:
                     values[name] = _typed(_BY_NAME[name], raw)
