@@ -180,9 +180,7 @@ with st.expander(t("official_title", lang)):
     upload = st.file_uploader("CSV", type=["csv"], key="official_csv")
     if upload is not None and data_views.checked_upload(upload, "table", lang) is not None:
         try:
-            official = pd.read_csv(upload, dtype=str, encoding="utf-8-sig")
-            if "town" not in official.columns or "entry_month" not in official.columns:
-                raise HeatmapError(f"缺少列 town / entry_month；读到的列：{list(official.columns)}")
+            official = governance.official_columns(pd.read_csv(upload, dtype=str, encoding="utf-8-sig"))
             towns = ctx.boundaries.frame.rename(columns={"code9": "town_code", "name": "town_name"})
             compared = governance.compare_official(ledger, official, towns, within=mine)
         except (HeatmapError, ValueError, UnicodeDecodeError) as exc:

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from heatmap.errors import FilterError
-from heatmap.filters import Choices, Filters, from_query_params, to_query_params, where_clause
+from heatmap.filters import Choices, Filters, View, from_query_params, to_query_params, where_clause
 
 M = "CAST(? AS DATE)"
 
@@ -259,3 +259,43 @@ def test_unknown_start_alone_reports_only_from() -> None:
         Filters("2020-03", "2020-03"),
         ["from=2019-12"],
     )
+
+
+# ----------------------------------------------------------------- whose view: one label for all
+
+_DISTRICTS = {"110108": "海淀区", "110105": "朝阳区", "110101": "东城区", "110102": "西城区"}
+_TOWNS = {"110108001": "万寿路街道", "110108002": "学院路街道", "110105001": "建外街道"}
+_OWNER = {"110108001": "110108", "110108002": "110108", "110105001": "110105"}
+
+
+@pytest.mark.parametrize(
+    ("view", "expected"),
+    [
+        (Filters("2021-05", "2021-05"), "北京市"),
+        (Filters("2021-05", "2021-05", districts=("110108",)), "海淀区"),
+        (Filters("2021-05", "2021-05", districts=("110108", "110105")), "海淀区、朝阳区"),
+        (
+            Filters("2021-05", "2021-05", districts=("110108", "110105", "110101", "110102")),
+            "海淀区、朝阳区、东城区等 4 个区",
+        ),
+        (Filters("2021-05", "2021-05", towns=("110108002",)), "海淀区 学院路街道"),
+        (Filters("2021-05", "2021-05", towns=("110108002", "110105001")), "学院路街道、建外街道"),
+        (View("2021-05", "2021-05", scope=("110108",)), "海淀区"),  # an account's own district
+        (View("2021-05", "2021-05", scope=("110108",), scope_towns=("110108001",)), "海淀区 万寿路街道"),
+    ],
+)
+def test_area_label_names_whose_view_it_is(view: Filters, expected: str) -> None:
+    from heatmap.filters import area_label
+
+    got = area_label(view, district_names=_DISTRICTS, town_names=_TOWNS, town_districts=_OWNER)
+    assert got == expected
+
+
+def test_view_label_joins_area_months_and_what() -> None:
+    from heatmap.filters import view_label
+    from heatmap.output.reports import file_stem
+
+    label = view_label("海淀区 学院路街道", "2021-05", "派单量")
+    assert label == "海淀区 学院路街道 · 2021-05 · 派单量"
+    assert file_stem(label) == "海淀区_学院路街道_2021-05_派单量"
+    assert file_stem('考核排名 · a/b:c*?"<>|') == "考核排名_a_b_c"

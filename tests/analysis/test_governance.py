@@ -709,3 +709,14 @@ def test_demo_store_reproduces_reported_figures(demo_gov: governance.Governance)
     guangwai = ledger[(ledger["town_name"] == "广安门外街道") & (ledger["spell"] == 1)]
     assert len(guangwai) == 1
     assert "2020-08" <= guangwai["exit_month"].iloc[0] <= "2020-10"  # reports: Sept 2020
+
+
+def test_official_columns_reads_chinese_or_english_headers() -> None:
+    from heatmap.analysis.governance import official_columns
+
+    chinese = pd.DataFrame({"街乡镇": ["广外街道"], "纳入月份": ["2019-05"], "摘帽月份": ["2020-09"]})
+    assert list(official_columns(chinese).columns) == ["town", "entry_month", "exit_month"]
+    english = pd.DataFrame({"town": ["x"], "entry_month": ["2019-05"]})
+    assert list(official_columns(english).columns) == ["town", "entry_month"]
+    with pytest.raises(HeatmapError, match="缺少列：纳入月份；读到的表头：街乡镇、备注"):
+        official_columns(pd.DataFrame({"街乡镇": ["x"], "备注": ["y"]}))

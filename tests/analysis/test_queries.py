@@ -194,7 +194,18 @@ def test_density_coarsened_keeps_total(
 
 def test_density_empty(tiny_store: duckdb.DuckDBPyConnection) -> None:
     frame = queries.density(tiny_store, View.of(Filters("2019-01", "2019-01")), resolution=7)
-    assert frame.empty and list(frame.columns) == ["hex", "volume"]
+    assert frame.empty and list(frame.columns) == ["hex", "volume", "town_code"]
+
+
+def test_density_names_each_cell_s_main_town(tiny_store: duckdb.DuckDBPyConnection) -> None:
+    frame = queries.density(tiny_store, View.of(MARCH))
+    assert dict(zip(frame["hex"], frame["town_code"], strict=True)) == {
+        hex_of("P1"): T1, hex_of("P3"): T3, hex_of("P4"): T5,
+    }  # fmt: skip  (a click on a hexagon selects its town)
+    coarse = queries.density(tiny_store, View.of(MARCH), resolution=4)
+    # at r4 the three points share one cell: T3 and T5 have 3 each, T1 2; a tie goes to the
+    # larger code
+    assert coarse["volume"].tolist() == [8] and coarse["town_code"].tolist() == [max(T3, T5)]
 
 
 # --------------------------------------------------------------------------- town detail

@@ -391,6 +391,33 @@ def summary(gov: Governance, month: str, *, population: pd.Series | None = None)
     }
 
 
+#: Headers an official list may use (Chinese as the offices write them, or the English names).
+OFFICIAL_HEADERS = {
+    "town": ("town", "街乡镇", "街道", "街乡镇名称", "名称", "街乡镇代码"),
+    "entry_month": ("entry_month", "纳入月份", "进入月份", "纳入时间"),
+    "exit_month": ("exit_month", "摘帽月份", "退出月份", "摘帽时间"),
+}
+
+
+def official_columns(official: pd.DataFrame) -> pd.DataFrame:
+    """An uploaded official list with its headers named ``town``, ``entry_month``, ``exit_month``.
+
+    Raises :class:`HeatmapError` naming the missing columns and the headers seen.
+    """
+    found: dict[str, str] = {}
+    for column in official.columns:
+        key = str(column).strip()
+        for name, forms in OFFICIAL_HEADERS.items():
+            if key in forms and name not in found.values():
+                found[column] = name
+    missing = [n for n in ("town", "entry_month") if n not in found.values()]
+    if missing:
+        wanted = "、".join(OFFICIAL_HEADERS[n][1] for n in missing)
+        seen = "、".join(str(c) for c in official.columns)
+        raise HeatmapError(f"官方名单缺少列：{wanted}；读到的表头：{seen}")
+    return official.rename(columns=found)
+
+
 def compare_official(
     ledger: pd.DataFrame,
     official: pd.DataFrame,

@@ -32,7 +32,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rules_in_force": ("当前摘帽规则", "Exit rules in force"),
     "official_title": ("与官方名单比对", "Compare with an official list"),
     "official_help": (
-        "上传 CSV：列 town（街乡镇名称或代码）、entry_month、exit_month（YYYY-MM，未摘帽留空）。",
+        "上传 CSV：表头为 街乡镇（名称或代码）、纳入月份、摘帽月份（如 2020-09，未摘帽留空）；也接受英文表头。",
         "Upload a CSV with columns town (name or code), entry_month, exit_month (YYYY-MM; empty while supervised).",
     ),
     "official_outside": (
