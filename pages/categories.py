@@ -85,6 +85,7 @@ shown, config = views.number_table(
     {"rank": "rank", "volume": "count", "share": "percent", "previous_volume": "count",
      "mom": "change", "yoy": "change"},  # fmt: skip
     {k: t(v, lang) for k, v in headers.items()},
+    named=True,
 )
 st.dataframe(shown, column_config=config, hide_index=True, width="stretch")
 views.downloads(

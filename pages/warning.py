@@ -62,9 +62,11 @@ table, config = views.number_table(
     }),
     {"p": "percent", "rank": "rank", "projected_rank": "rank"},
     {"town": t("col_town", lang), "district": t("col_district", lang), "p": t("warn_col_p", lang),
-     "rank": t("warn_col_rank", lang), "projected_rank": t("warn_col_projected_rank", lang)},
+     "rank": t("warn_col_rank", lang), "projected_rank": t("warn_col_projected_rank", lang),
+     "reasons": t("warn_col_reasons", lang)},
+    named=True,
 )  # fmt: skip
-config["reasons"] = st.column_config.TextColumn(t("warn_col_reasons", lang), width="large")
+config[t("warn_col_reasons", lang)] = st.column_config.TextColumn(t("warn_col_reasons", lang), width="large")
 st.dataframe(table, column_config=config, hide_index=True, width="stretch", height=520)
 views.downloads(
     pd.DataFrame(
@@ -110,6 +112,7 @@ else:
          "district": t("col_district", lang), "observed": t("warn_col_observed_so_far", lang),
          "projected": t("warn_col_projected_volume", lang), "low": t("warn_col_low", lang),
          "high": t("warn_col_high", lang)},
+        named=True,
     )  # fmt: skip
     st.dataframe(shown, column_config=config, hide_index=True, width="stretch")
 

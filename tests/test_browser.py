@@ -46,7 +46,7 @@ def test_map_canvas_and_chinese_title_offline(server: str, tmp_path: Path) -> No
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.on("request", lambda r: outside.append(r.url) if _leaves_localhost(r.url) else None)
         page.goto(f"{server}/?from=2020-09&to=2020-09", wait_until="domcontentloaded")
-        page.get_by_text("2020-09 北京市各街乡镇接诉量").wait_for(timeout=60_000)
+        page.get_by_text("北京市 · 2020-09 · 各街乡镇接诉量").wait_for(timeout=60_000)
         page.locator("canvas").first.wait_for(timeout=60_000)
         # a canvas is 300 × 150 until deck.gl sizes it to its container: wait for the map's
         sized = "[...document.querySelectorAll('canvas')].some(c => c.clientWidth > 400 && c.clientHeight > 300)"

@@ -15,7 +15,7 @@ _texts = page_texts
 def test_heatmap_page_renders_latest_month_in_chinese(app_env: Path) -> None:
     at = _run("pages/heat_map.py")
     assert not at.exception
-    assert at.subheader[0].value == "2021-12 北京市各街乡镇接诉量"
+    assert at.subheader[0].value == "北京市 · 2021-12 · 各街乡镇接诉量"
     text = _texts(at)
     assert "示意边界（非官方）" in text
     assert "演示数据（合成）" in text
@@ -24,16 +24,16 @@ def test_heatmap_page_renders_latest_month_in_chinese(app_env: Path) -> None:
 
 def test_heatmap_page_follows_month_and_url(app_env: Path) -> None:
     at = _run("pages/heat_map.py", **{"from": "2020-09", "to": "2020-09"})
-    assert at.subheader[0].value.startswith("2020-09")
+    assert " · 2020-09 · " in at.subheader[0].value
     at.selectbox(key="f_month").select("2019-05").run()
-    assert at.subheader[0].value.startswith("2019-05")
+    assert " · 2019-05 · " in at.subheader[0].value
     assert at.query_params["from"] == "2019-05"
 
 
 def test_heatmap_page_in_english(app_env: Path) -> None:
     at = _run("pages/heat_map.py", lang="en", **{"from": "2020-09", "to": "2020-09"})
     assert not at.exception
-    assert at.subheader[0].value == "Volume by street/township, Beijing, 2020-09"
+    assert at.subheader[0].value == "Beijing · 2020-09 · Volume by street/township"
     assert "Approximate boundaries (not official)" in _texts(at)
 
 
@@ -50,7 +50,7 @@ def test_heatmap_page_town_selection_shows_trend_and_problems(app_env: Path) -> 
 def test_heatmap_page_bad_url_values_are_reported_not_fatal(app_env: Path) -> None:
     at = _run("pages/heat_map.py", **{"from": "2030-01", "d": "999999"})
     assert not at.exception
-    assert at.subheader[0].value.startswith("2021-12")
+    assert " · 2021-12 · " in at.subheader[0].value
     assert any("2 个筛选条件无效" in w.value for w in at.warning)
     assert any("from=2030-01" in x.value for x in at.text)  # the values as plain text
 
@@ -60,7 +60,7 @@ def test_heatmap_page_rates_and_missing_population(app_env: Path) -> None:
     at.selectbox(key="metric").select("per_10k").run()
     assert any("人口" in i.value for i in at.info)
     at.selectbox(key="metric").select("satisfaction_rate").run()
-    assert at.subheader[0].value == "2020-09 北京市各街乡镇满意率"
+    assert at.subheader[0].value == "北京市 · 2020-09 · 各街乡镇满意率"
 
 
 def test_heatmap_page_district_filter(app_env: Path) -> None:
@@ -80,13 +80,13 @@ def test_about_page(app_env: Path) -> None:
 def test_app_router_runs_default_page(app_env: Path) -> None:
     at = _run("app.py")
     assert not at.exception
-    assert at.subheader[0].value.startswith("2021-12")
+    assert " · 2021-12 · " in at.subheader[0].value
 
 
 def test_ranking_page_city_wide_ranks_and_district_filter(app_env: Path) -> None:
     at = _run("pages/ranking.py", **{"from": "2020-09", "to": "2020-09"})
     assert not at.exception
-    assert at.subheader[0].value == "2020-09 街乡镇考核排名（按派单量）"
+    assert at.subheader[0].value == "北京市 · 2020-09 · 街乡镇考核排名（按派单量）"
     table = at.dataframe[0].value
     assert list(table["rank"])[:3] == sorted(table["rank"])[:3]
     assert table["rank"].min() == 1
@@ -101,14 +101,14 @@ def test_ranking_page_districts_in_english(app_env: Path) -> None:
     at = _run("pages/ranking.py", lang="en", **{"from": "2021-05", "to": "2021-05"})
     at.radio(key="rank_level").set_value("district").run()
     assert not at.exception
-    assert at.subheader[0].value == "2021-05 ranking of Districts (by Dispatched)"
+    assert at.subheader[0].value == "Beijing · 2021-05 · Ranking of Districts (by Dispatched)"
     assert len(at.dataframe[0].value) == 16
 
 
 def test_governance_page_figures_and_rule_change(app_env: Path) -> None:
     at = _run("pages/governance.py", **{"from": "2021-12", "to": "2021-12"})
     assert not at.exception
-    assert at.subheader[0].value == "2021-12 治理类街乡镇"
+    assert at.subheader[0].value == "北京市 · 2021-12 · 治理类街乡镇"
     figures = {m.label: m.value for m in at.metric}
     assert int(figures["累计纳入街乡镇"]) >= 10
     exited_default = int(figures["已摘帽"])
@@ -246,15 +246,15 @@ def test_every_page_runs_alone_in_a_fresh_interpreter(page_db: Path, page: str) 
 def test_warning_page_in_both_languages(app_env: Path) -> None:
     at = _run("pages/warning.py", **{"from": "2021-12", "to": "2021-12"})
     assert not at.exception
-    assert at.subheader[0].value.startswith("监测预警：2022-01 可能进入前十的街乡镇")
+    assert at.subheader[0].value.startswith("北京市 · 监测预警：2022-01 可能进入前十的街乡镇")
     texts = "\n".join(m.value for m in at.markdown)
-    assert "2020-05 至 2021-12 的回测中" in texts  # the backtest covers the second year onwards
+    assert "2020-05 至 2021-12 共有" in texts  # the backtest covers the second year onwards
     assert "延续法" in texts  # beats persistence or says it does not
     assert any("合成数据" in w.value for w in at.warning)  # the synthetic-data caveat
     assert len(at.get("download_button")) == 2
     en = _run("pages/warning.py", lang="en", **{"from": "2021-12", "to": "2021-12"})
     assert not en.exception
-    assert en.subheader[0].value.startswith("Early warning: towns that may enter the top ten")
+    assert en.subheader[0].value.startswith("Beijing · Early warning: towns that may enter the top ten")
 
 
 def test_warning_page_respects_the_district_scope(app_env: Path, monkeypatch) -> None:

@@ -65,7 +65,7 @@ def test_topics_page_may_2021_matches_a_direct_count(
     figures = {m.label: m.value for m in at.metric}
     assert figures["环比下降"] == f"{fell} / {k}"
     assert figures["降幅超过 10%"] == str(over)
-    assert at.subheader[0].value == "2021-05 每月一题：2021 年清单 15 个问题"
+    assert at.subheader[0].value == "北京市 · 2021-05 · 每月一题：2021 年清单 15 个问题"
     assert "演示数据（合成）" in _texts(at)
     assert len(at.get("plotly_chart")) == 1  # the small multiples
     assert len(at.get("deck_gl_json_chart")) == 1  # the problem's map
@@ -90,11 +90,11 @@ def test_topics_page_problem_choice_and_spike_rule(app_env: Path) -> None:
     assert "**2021-05 停车难：各街乡镇派单量**" in [m.value for m in at.markdown]
     towns = at.dataframe[3].value  # problems, two rising tables, then top towns
     assert towns["接诉量"].is_monotonic_decreasing
-    rule = "规则：当月量 ≥ max(10，3 × 前 6 个月中位数)，无记录的月份按 0 计"
+    rule = "规则：当月量不少于 10，且不少于前 6 个月中位数的 3 倍；无记录的月份按 0 计"
     assert rule in [c.value for c in at.caption]
     at.number_input(key="spike_min").set_value(4).run()
     at.number_input(key="spike_factor").set_value(2.0).run()
-    assert "规则：当月量 ≥ max(4，2 × 前 6 个月中位数)，无记录的月份按 0 计" in [
+    assert "规则：当月量不少于 4，且不少于前 6 个月中位数的 2 倍；无记录的月份按 0 计" in [
         c.value for c in at.caption
     ]
 
@@ -121,7 +121,7 @@ def test_topics_page_task_upload(app_env: Path) -> None:
 def test_topics_page_in_english_and_before_the_first_list(app_env: Path) -> None:
     at = _run("pages/topics.py", lang="en", **{"from": "2020-05", "to": "2020-05"})
     assert not at.exception
-    assert at.subheader[0].value == "Problem of the month, 2020-05: the 2021 list of 15 problems"
+    assert at.subheader[0].value == "Beijing · 2020-05 · Problem of the month: the 2021 list of 15 problems"
     text = _texts(at)
     assert "The lists start in 2021" in text
     assert "As of 2020-05, " in text and "problems fell month-on-month" in text
@@ -130,7 +130,7 @@ def test_topics_page_in_english_and_before_the_first_list(app_env: Path) -> None
 def test_categories_page_renders_and_drills(app_env: Path) -> None:
     at = _run("pages/categories.py", **{"from": "2021-05", "to": "2021-05"})
     assert not at.exception
-    assert at.subheader[0].value == "2021-05 诉求类别分析"
+    assert at.subheader[0].value == "北京市 · 2021-05 · 诉求类别分析"
     assert len(at.get("plotly_chart")) == 2  # treemap and the category × district matrix
     top = at.dataframe[0].value
     assert len(top) >= 10 and top["接诉量"].is_monotonic_decreasing
@@ -143,7 +143,7 @@ def test_categories_page_renders_and_drills(app_env: Path) -> None:
 def test_categories_page_district_filter_and_english(app_env: Path) -> None:
     at = _run("pages/categories.py", lang="en", **{"from": "2021-04", "to": "2021-05", "d": "110108"})  # fmt: skip
     assert not at.exception
-    assert at.subheader[0].value == "What the requests are about, 2021-04 to 2021-05 (海淀区)"
+    assert at.subheader[0].value == "海淀区 · 2021-04 to 2021-05 · What the requests are about"
     top = at.dataframe[0].value
     assert "Problem" in top.columns and "MoM" in top.columns
 

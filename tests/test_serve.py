@@ -108,7 +108,7 @@ def test_through_the_proxy_sign_in_page_download_and_import_while_another_reads(
         # the ranking's CSV, served by the worker that made it (sticky cookie on /media/)
         csv_label = t("download_csv", "zh")
         assert csv_label in reader.downloads, reader.downloads
-        assert "街乡镇" in reader.download(csv_label).decode("utf-8-sig")
+        assert "街乡镇" in (await reader.download(csv_label)).decode("utf-8-sig")
 
         writer = await _tab_on_other_worker(servers.url, _worker(reader))  # another process
         assert (await sign_in(writer, "admin1", PASSWORD, "data", "")).ok

@@ -184,11 +184,16 @@ _HUNDREDFOLD = ("percent", "change", "points")
 
 
 def number_table(
-    frame: pd.DataFrame, kinds: dict[str, str], labels: dict[str, str] | None = None
+    frame: pd.DataFrame,
+    kinds: dict[str, str],
+    labels: dict[str, str] | None = None,
+    *,
+    named: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The frame and its ``column_config`` in the house format: ``kinds`` maps a column to
     count / rank / percent / change / points / decimal (others stay as they are); ``labels``
-    gives column headers."""
+    gives column headers. ``named=True`` also renames the frame's columns to the labels (the
+    table's data then carries the headers the reader sees)."""
     out = frame.copy()
     config: dict[str, Any] = {}
     for col, kind in kinds.items():
@@ -200,6 +205,9 @@ def number_table(
         config[col] = st.column_config.NumberColumn(label, format=GRID_FORMATS[kind])
     for col, label in (labels or {}).items():
         config.setdefault(col, label)
+    if named and labels:
+        out = out.rename(columns=labels)
+        config = {labels.get(col, col): value for col, value in config.items()}
     return out, config
 
 
@@ -209,7 +217,7 @@ def ranking_table(measures: pd.DataFrame, lang: str, n: int = 30) -> None:
     labels = {c: t(f"col_{c}" if c not in ("town_name", "district_name") else
                    ("col_town" if c == "town_name" else "col_district"), lang) for c in cols}  # fmt: skip
     kinds = {"rank": "rank", "volume": "count", "mom": "change", **dict.fromkeys(RATES, "percent")}
-    table, config = number_table(top[cols], kinds, labels)
+    table, config = number_table(top[cols], kinds, labels, named=True)
     st.dataframe(table, column_config=config, hide_index=True, width="stretch")
 
 

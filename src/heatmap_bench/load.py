@@ -254,8 +254,9 @@ class Tab:
             entry = self.widgets[w.label]
             if entry["id"] not in self.sent or getattr(w, "set_value", False):
                 self.sent[entry["id"]] = entry["value"]
-        if kind == "download_button":
-            self.downloads[element.download_button.label] = element.download_button.url
+        if kind == "download_button":  # a file made on every run (url), or on click (deferred)
+            button = element.download_button
+            self.downloads[button.label] = button.url or f"deferred:{button.deferred_file_id}"
         elif kind == "file_uploader":
             w = element.file_uploader
             self.widgets[w.label] = {"id": w.id, "kind": "files", "options": [], "value": None}
@@ -304,10 +305,40 @@ class Tab:
         with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310
             response.read()
 
-    def download(self, label: str) -> bytes:
-        """The file behind the download button ``label`` (from the worker that made it)."""
+    async def download(self, label: str) -> bytes:
+        """The file behind the download button ``label`` (from the worker that made it).
+
+        A button whose file is made on click (``data=callable``) is clicked as the browser does:
+        a deferred-file request over the websocket, answered with the file's URL."""
+        url = self.downloads[label]
+        if url.startswith("deferred:"):
+            url = await self._deferred_url(url.removeprefix("deferred:"))
+        return await asyncio.to_thread(self._get, url)
+
+    async def _deferred_url(self, file_id: str) -> str:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = BackMsg()
+        request = msg.backend_operation_request
+        request.request_id = f"download-{file_id}"
+        request.session_id = self.session_id
+        request.deferred_file.file_id = file_id
+        await self._ws.send(msg.SerializeToString())
+        while True:
+            reply = ForwardMsg()
+            reply.ParseFromString(await asyncio.wait_for(self._ws.recv(), self.timeout_s))
+            answer = reply.backend_operation_response
+            if reply.WhichOneof("type") == "backend_operation_response" and (
+                answer.request_id == request.request_id
+            ):
+                if answer.error_msg:
+                    raise ProtocolError(f"download refused: {answer.error_msg}")
+                return str(answer.deferred_file.url)
+
+    def _get(self, url: str) -> bytes:
         request = urllib.request.Request(  # noqa: S310 - loopback only
-            self.base + self.downloads[label], headers={"Cookie": self.cookie}
+            self.base + url if url.startswith("/") else url, headers={"Cookie": self.cookie}
         )
         with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310
             return bytes(response.read())

@@ -376,7 +376,7 @@ def test_spike_rule_validation_and_text() -> None:
     with pytest.raises(HeatmapError, match="预警规则参数无效"):
         topics.SpikeRule(min_volume=0)
     assert topics.SpikeRule().describe() == (
-        "规则：当月量 ≥ max(10，3 × 前 6 个月中位数)，无记录的月份按 0 计"
+        "规则：当月量不少于 10，且不少于前 6 个月中位数的 3 倍；无记录的月份按 0 计"
     )
     assert "median of the previous 6 months" in topics.SpikeRule().describe("en")
 
