@@ -110,7 +110,7 @@ def test_a_shared_link_opens_its_page_after_sign_in(signed_server) -> None:
         page.get_by_label("账号").fill("chaoyang")
         page.get_by_label("密码").fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
-        page.get_by_text("2021-11 治理类街乡镇").first.wait_for(timeout=60_000)
+        page.get_by_text("2021-11 · 治理类街乡镇").first.wait_for(timeout=60_000)
         assert urlparse(page.url).path.endswith("/governance"), page.url
         assert "from=2021-11" in page.url
         browser.close()
