@@ -49,9 +49,11 @@ if measures.empty or measures["volume"].sum() == 0:
 
 selected = st.session_state.get("selected_town")
 geoms = views.display_towns(ctx.boundaries.name)
-rows, legend = maps.town_rows(geoms, measures, metric=metric, lang=lang)
+rows, legend = maps.town_rows(geoms, measures, metric=metric, lang=lang, palette=ctx.palette)
 names = dict(zip(measures["town_code"], measures["town_name"], strict=True))
-density_rows = maps.density_rows(cells, lang, names=names) if cells is not None else None
+density_rows = (
+    maps.density_rows(cells, lang, names=names, palette=ctx.palette) if cells is not None else None
+)
 top = views.top_labels(ctx.boundaries.name, measures)
 shown = geoms[geoms["code9"].isin(measures["town_code"])]
 view = maps.view_for(shown.total_bounds if f.districts or f.towns or ctx.scope else maps.CITY_BOUNDS)
@@ -72,7 +74,7 @@ with map_col:
     )
 with legend_col:
     views.legend(legend, lang)
-    if density_rows and cells is not None and (hexes := maps.density_legend(cells, lang)):
+    if density_rows and cells is not None and (hexes := maps.density_legend(cells, lang, palette=ctx.palette)):
         views.legend(hexes, lang)
         st.caption(t("hex_count", lang, n=count(len(density_rows))))
     st.caption(t("rank_labels", lang))

@@ -100,7 +100,7 @@ with map_col:
     name = topic_views.label(ctx, problem)
     st.markdown(f"**{t('topic_map_title', lang, month=month, problem=name, measure=measure)}**")
     geoms = views.display_towns(ctx.boundaries.name)
-    rows, legend = maps.town_rows(geoms, measures, metric="volume", lang=lang)
+    rows, legend = maps.town_rows(geoms, measures, metric="volume", lang=lang, palette=ctx.palette)
     shown_geoms = geoms[geoms["code9"].isin(measures["town_code"])]
     bounds = (shown_geoms if f.districts or f.towns or ctx.scope else geoms).total_bounds
     view = maps.view_for(bounds, width_px=700, height_px=480)

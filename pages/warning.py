@@ -43,7 +43,8 @@ map_col, legend_col = st.columns([5, 1])
 with map_col:
     geoms = views.display_towns(ctx.boundaries.name)
     rows, legend = maps.town_rows(
-        geoms, shown, metric="p_top_ten", lang=lang, breaks=maps.PROBABILITY_BREAKS
+        geoms, shown, metric="p_top_ten", lang=lang, breaks=maps.PROBABILITY_BREAKS,
+        palette=ctx.palette,
     )
     in_view = geoms[geoms["code9"].isin(shown["town_code"])]
     bounds = in_view.total_bounds if f.districts or f.towns or ctx.scope else maps.CITY_BOUNDS

@@ -22,6 +22,21 @@ def test_heatmap_page_renders_latest_month_in_chinese(app_env: Path) -> None:
     assert len(at.get("deck_gl_json_chart")) == 1
 
 
+def test_heatmap_page_colour_blind_palette(app_env: Path) -> None:
+    import json
+
+    from heatmap.output import maps
+
+    at = _run("pages/heat_map.py")
+    at.toggle(key="palette_cvd").set_value(True).run()
+    assert not at.exception
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    fills = {tuple(r["fill"][:3]) for lay in deck["layers"] if lay["id"] == "towns" for r in lay["data"]}
+    assert fills and fills <= {*maps.PALETTES["cvd"].volume, maps.NO_DATA}
+    hexes = {tuple(r["fill"][:3]) for lay in deck["layers"] if lay["id"] == "density" for r in lay["data"]}
+    assert hexes and hexes <= set(maps.PALETTES["cvd"].density)
+
+
 def test_heatmap_page_follows_month_and_url(app_env: Path) -> None:
     at = _run("pages/heat_map.py", **{"from": "2020-09", "to": "2020-09"})
     assert " · 2020-09 · " in at.subheader[0].value

@@ -48,6 +48,7 @@ class Context:
     taxonomy: Taxonomy
     scope_towns: tuple[str, ...] | None = None
     principal: Principal = auth.DEMO
+    palette: str = "standard"  # or "cvd": 色觉友好配色, chosen in the sidebar
     district_names: dict[str, str] = field(default_factory=dict)
     town_names: dict[str, str] = field(default_factory=dict)
     town_districts: dict[str, str] = field(default_factory=dict)
@@ -119,6 +120,8 @@ def _build_frame() -> Context:
     _settle_heap()
     principal = auth.gate(current_lang())
     lang = language_toggle()
+    palette = "cvd" if st.sidebar.toggle(t("palette_cvd", lang), key="palette_cvd",
+                                         help=t("palette_cvd_help", lang)) else "standard"  # fmt: skip
     _builtin_texts(lang)
     present.presentation_mode(lang)
     auth.sidebar(lang)
@@ -136,7 +139,7 @@ def _build_frame() -> Context:
     districts, towns = _names(db)
     return Context(
         lang, db, filters, measure, scope.districts, meta, boundaries, _taxonomy(),
-        scope_towns=scope.towns, principal=principal, district_names=districts,
+        scope_towns=scope.towns, principal=principal, palette=palette, district_names=districts,
         town_names=towns, town_districts=town_districts(db),
     )  # fmt: skip
 

@@ -69,6 +69,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "paren_close": ("）", ")"),
     "colon": ("：", ": "),
     "unit_points": ("个百分点", "pp"),
+    "palette_cvd": ("色觉友好配色", "Colour-blind-safe colours"),
+    "palette_cvd_help": (
+        "地图改用在红色盲、绿色盲模拟下仍按深浅排序的配色（cividis / viridis）。",
+        "Maps use palettes that stay ordered under protanopia and deuteranopia (cividis / viridis).",
+    ),
     "st_upload": ("选择文件", "Browse files"),
     "st_upload_limit": ("可拖放文件到此处；单个文件不超过 500 MB", "Drop files here; up to 500 MB each"),
     "choose": ("请选择或输入", "Choose or type"),

@@ -22,6 +22,28 @@ from heatmap.measures import RATES
 VOLUME_COLORS = ((255, 255, 178), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38))
 RATE_COLORS = ((255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184), (37, 52, 148))
 DENSITY_COLORS = ((254, 235, 226), (251, 180, 185), (247, 104, 161), (197, 27, 138), (122, 1, 119))
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The colour classes of one palette, light to dark: volume, rates, hexagons."""
+
+    volume: tuple[tuple[int, int, int], ...]
+    rate: tuple[tuple[int, int, int], ...]
+    density: tuple[tuple[int, int, int], ...]
+
+
+#: ``standard``: ColorBrewer YlOrRd / YlGnBu / RdPu. ``cvd`` (色觉友好): cividis and viridis samples
+#: (reversed: more is darker), whose lightness rises steadily in protanopia and deuteranopia too
+#: (tests/output/test_palettes.py simulates both).
+PALETTES = {
+    "standard": Palette(VOLUME_COLORS, RATE_COLORS, DENSITY_COLORS),
+    "cvd": Palette(
+        ((255, 234, 70), (188, 175, 111), (124, 123, 120), (65, 77, 107), (0, 32, 77)),
+        ((253, 231, 37), (94, 201, 98), (33, 145, 140), (59, 82, 139), (68, 1, 84)),
+        ((252, 253, 191), (252, 137, 97), (183, 55, 121), (81, 18, 124), (0, 0, 4)),
+    ),
+}
 NO_DATA = (220, 220, 220)
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 BEIJING_VIEW = pdk.ViewState(latitude=40.15, longitude=116.45, zoom=8.0, min_zoom=6, max_zoom=14)
@@ -99,9 +121,11 @@ def _class_index(values: pd.Series, breaks: Sequence[float], n: int) -> np.ndarr
     return np.minimum(found, n - 1)
 
 
-def legend_for(metric: str, breaks: Sequence[float], lang: str) -> Legend:
+def legend_for(
+    metric: str, breaks: Sequence[float], lang: str, *, palette: str = "standard"
+) -> Legend:
     """Legend entries for ``breaks`` (rates as percent, counts as integers)."""
-    colors = RATE_COLORS if metric in PERCENT_METRICS else VOLUME_COLORS
+    colors = _colors(metric, palette)
     fmt = percent if metric in PERCENT_METRICS else _break_label
     items = []
     low: float | None = None
@@ -113,6 +137,11 @@ def legend_for(metric: str, breaks: Sequence[float], lang: str) -> Legend:
         low = high
     items.append((NO_DATA, t("legend_nodata", lang)))
     return Legend(title=t(f"metric_{metric}", lang), items=tuple(items))
+
+
+def _colors(metric: str, palette: str) -> tuple[tuple[int, int, int], ...]:
+    chosen = PALETTES[palette]
+    return chosen.rate if metric in PERCENT_METRICS else chosen.volume
 
 
 def _break_label(value: float) -> str:
@@ -127,6 +156,7 @@ def town_rows(
     metric: str,
     lang: str,
     breaks: Sequence[float] | None = None,
+    palette: str = "standard",
 ) -> tuple[list[dict], Legend]:
     """PolygonLayer rows (one per polygon part) with colour and a ready Chinese/English tooltip
     (plain text: the deck's tooltip sets it as text, so a name is never read as HTML).
@@ -137,7 +167,7 @@ def town_rows(
     frame = _with_rings(towns).merge(measures, left_on="code9", right_on="town_code", how="inner")
     values = frame[metric].astype("float64")
     breaks = list(breaks) if breaks is not None else class_breaks(values)
-    colors = classify(values, breaks, RATE_COLORS if metric in PERCENT_METRICS else VOLUME_COLORS)
+    colors = classify(values, breaks, _colors(metric, palette))
     rows: list[dict] = []
     records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
     for rec, color in zip(records, colors, strict=True):
@@ -153,7 +183,7 @@ def town_rows(
                     "town_code": rec["town_code"],
                 }
             )
-    return rows, legend_for(metric, breaks, lang)
+    return rows, legend_for(metric, breaks, lang, palette=palette)
 
 
 def _town_tip(rec: Mapping[str, Any], metric: str, lang: str) -> str:
@@ -205,7 +235,11 @@ def _with_rings(towns: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def density_rows(
-    cells: pd.DataFrame, lang: str, *, names: Mapping[str, str] | None = None
+    cells: pd.DataFrame,
+    lang: str,
+    *,
+    names: Mapping[str, str] | None = None,
+    palette: str = "standard",
 ) -> list[dict]:
     """H3HexagonLayer rows: hex id, colour by quantile class, tooltip, and the cell's main town
     (``town_code`` when the cells carry it: a click on a hexagon selects that town)."""
@@ -213,8 +247,8 @@ def density_rows(
         return []
     volume = cells["volume"]
     breaks = class_breaks(volume)
-    palette = [[*c, 190] for c in DENSITY_COLORS]
-    classes = _class_index(volume, breaks, len(palette)).tolist()
+    fills = [[*c, 190] for c in PALETTES[palette].density]
+    classes = _class_index(volume, breaks, len(fills)).tolist()
     label, colon = t("tt_cell", lang), t("colon", lang)
     towns = cells["town_code"].tolist() if "town_code" in cells else [None] * len(cells)
     where = t("tt_cell_town", lang)
@@ -225,16 +259,17 @@ def density_rows(
         tip = f"{label}{colon}{count(v)}"
         if town is not None and names is not None and town in names:
             tip += f"\n{where}{colon}{names[town]}"
-        rows.append({"hex": h, "fill": palette[k], "tip": tip, "town_code": town or ""})
+        rows.append({"hex": h, "fill": fills[k], "tip": tip, "town_code": town or ""})
     return rows
 
 
-def density_legend(cells: pd.DataFrame, lang: str) -> Legend | None:
+def density_legend(cells: pd.DataFrame, lang: str, *, palette: str = "standard") -> Legend | None:
     """The hexagons' own legend (requests per hexagon), or None without cells."""
     if cells.empty:
         return None
     breaks = class_breaks(cells["volume"])
-    classes = DENSITY_COLORS[-len(breaks) :] if len(breaks) < len(DENSITY_COLORS) else DENSITY_COLORS
+    colors = PALETTES[palette].density
+    classes = colors[-len(breaks) :] if len(breaks) < len(colors) else colors
     items, low = [], None
     for color, high in zip(classes, breaks, strict=False):
         label = f"≤ {_break_label(high)}" if low is None else f"{_break_label(low)} – {_break_label(high)}"
