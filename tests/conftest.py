@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,6 +177,17 @@ def page_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small demo store every page's AppTest reads (built once per session)."""
     db = tmp_path_factory.mktemp("pages") / "demo.duckdb"
     build_demo(db, scale=0.003, seed=11)
+    return db
+
+
+@pytest.fixture
+def real_like(page_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the page store served with sign-in required (as a real store would be)."""
+    db = tmp_path / "real.duckdb"
+    shutil.copy(page_db, db)
+    monkeypatch.setenv("HEATMAP_DB", str(db))
+    monkeypatch.setenv("HEATMAP_AUTH", "local")
+    monkeypatch.delenv("HEATMAP_SCOPE", raising=False)
     return db
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -16,17 +15,6 @@ from heatmap.access.roles import Principal
 from ui.auth import KEY, Session
 
 PASSWORD = "district-pass-1"
-
-
-@pytest.fixture
-def real_like(page_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the page store served with sign-in required (as a real store would be)."""
-    db = tmp_path / "real.duckdb"
-    shutil.copy(page_db, db)
-    monkeypatch.setenv("HEATMAP_DB", str(db))
-    monkeypatch.setenv("HEATMAP_AUTH", "local")
-    monkeypatch.delenv("HEATMAP_SCOPE", raising=False)
-    return db
 
 
 def _towns(db: Path) -> dict[str, tuple[str, str]]:

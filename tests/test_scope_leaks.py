@@ -10,7 +10,6 @@ shipped: ``other_district_names`` and ``town_sees_district_totals`` off.
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -26,16 +25,6 @@ from heatmap.analysis import governance
 from ui.auth import KEY, Session
 
 HAIDIAN = "110108"
-
-
-@pytest.fixture
-def signed_in_store(page_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    db = tmp_path / "real.duckdb"
-    shutil.copy(page_db, db)
-    monkeypatch.setenv("HEATMAP_DB", str(db))
-    monkeypatch.setenv("HEATMAP_AUTH", "local")
-    monkeypatch.delenv("HEATMAP_SCOPE", raising=False)
-    return db
 
 
 def _towns(db: Path) -> pd.DataFrame:
@@ -103,21 +92,21 @@ PAGES = [
 @pytest.mark.parametrize("role", ["district", "town", "viewer"])
 @pytest.mark.parametrize("page", PAGES)
 def test_a_scoped_page_sends_no_town_outside_the_scope(
-    signed_in_store: Path, page: str, role: str
+    real_like: Path, page: str, role: str
 ) -> None:
-    towns = _towns(signed_in_store)
+    towns = _towns(real_like)
     principal = _principal(role, towns)
     at = _run(page, principal)
     assert not at.exception
     outside = _outside(principal, towns)
     assert len(outside) > 250  # the test has teeth: most of the city is outside
     assert not _leaks(at, outside)
-    assert str(signed_in_store.parent) not in sent_text(at)  # no server path either
+    assert str(real_like.parent) not in sent_text(at)  # no server path either
 
 
 @pytest.mark.parametrize("role", ["town", "district"])
-def test_ranking_at_district_level_sends_no_other_district(signed_in_store: Path, role: str) -> None:
-    towns = _towns(signed_in_store)
+def test_ranking_at_district_level_sends_no_other_district(real_like: Path, role: str) -> None:
+    towns = _towns(real_like)
     principal = _principal(role, towns)
     at = _run("pages/ranking.py", principal)
     at.radio(key="rank_level").set_value("district").run()
@@ -131,15 +120,15 @@ def test_ranking_at_district_level_sends_no_other_district(signed_in_store: Path
     assert not _leaks(at, _outside(principal, towns))
 
 
-def test_city_governance_page_names_the_city_top_ten(signed_in_store: Path) -> None:
+def test_city_governance_page_names_the_city_top_ten(real_like: Path) -> None:
     at = _run("pages/governance.py", Principal("shi", "city"))
     assert not at.exception
     top = at.dataframe[0].value
     assert len(top) >= 10 and "（外区街乡镇）" not in set(top.iloc[:, 1])
 
 
-def test_district_governance_top_ten_masks_others_figures(signed_in_store: Path) -> None:
-    towns = _towns(signed_in_store)
+def test_district_governance_top_ten_masks_others_figures(real_like: Path) -> None:
+    towns = _towns(real_like)
     at = _run("pages/governance.py", _principal("district", towns))
     assert not at.exception
     top = at.dataframe[0].value

@@ -210,17 +210,6 @@ def test_link_values_are_echoed_as_plain_text_only(
 # -- issue 27: scope, downloads, archives, audit, sign-in ------------------------------------
 
 
-@pytest.fixture
-def signed_store(page_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the page store served with sign-in required."""
-    db = tmp_path / "real.duckdb"
-    shutil.copy(page_db, db)
-    monkeypatch.setenv("HEATMAP_DB", str(db))
-    monkeypatch.setenv("HEATMAP_AUTH", "local")
-    monkeypatch.delenv("HEATMAP_SCOPE", raising=False)
-    return db
-
-
 def _as(principal: Principal, page: str, **params: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / page), default_timeout=120)
     for k, v in params.items():
@@ -235,7 +224,7 @@ def _as(principal: Principal, page: str, **params: str) -> AppTest:
     [("city", "pages/ranking.py"), ("district", "pages/governance.py"), ("admin", "pages/audit.py")],
 )
 def test_downloads_are_made_on_click_and_each_click_is_logged(
-    signed_store: Path, monkeypatch: pytest.MonkeyPatch, role: str, page: str
+    real_like: Path, monkeypatch: pytest.MonkeyPatch, role: str, page: str
 ) -> None:
     from sent import sent_text
     from streamlit.runtime.media_file_manager import MediaFileManager
@@ -254,10 +243,10 @@ def test_downloads_are_made_on_click_and_each_click_is_logged(
     assert len(buttons) == 2 and len(made) == 2
     assert all(b.proto.deferred_file_id and not b.proto.url for b in buttons)
     assert "/media/" not in sent_text(at)  # no file exists before a click
-    assert "export" not in set(audit.read(signed_store)["action"])
+    assert "export" not in set(audit.read(real_like)["action"])
     files = [build() for build in made + made]  # four clicks
     assert all(isinstance(f, bytes) and f for f in files)
-    exports = audit.read(signed_store, actions=("export",))
+    exports = audit.read(real_like, actions=("export",))
     assert len(exports) == 4 and set(exports["user"]) == {"u"}
 
 
@@ -274,7 +263,7 @@ def test_the_table_toolbar_download_is_off_for_every_role() -> None:
      ("viewer", "audit", "只读账号无权执行此操作（查看审计日志）")],
 )  # fmt: skip
 def test_an_admin_page_asked_for_by_url_is_refused_and_logged(
-    signed_store: Path, monkeypatch: pytest.MonkeyPatch, role: str, path: str, message: str
+    real_like: Path, monkeypatch: pytest.MonkeyPatch, role: str, path: str, message: str
 ) -> None:
     import ui.auth
 
@@ -283,10 +272,10 @@ def test_an_admin_page_asked_for_by_url_is_refused_and_logged(
     assert not at.exception
     assert any(message in e.value for e in at.error)
     assert not at.get("file_uploader")
-    refused = audit.read(signed_store, actions=("role_refused",))
+    refused = audit.read(real_like, actions=("role_refused",))
     assert refused["target"].tolist() == [f"/{path}"]
     at.run()  # the same session asks again: said once, logged once
-    assert len(audit.read(signed_store, actions=("role_refused",))) == 1
+    assert len(audit.read(real_like, actions=("role_refused",))) == 1
 
 
 def _as_real(db: Path) -> None:
@@ -336,22 +325,22 @@ def _bomb_xlsx() -> bytes:
     ],
 )
 def test_a_crafted_import_is_refused_in_chinese_logged_and_the_store_unchanged(
-    signed_store: Path, name: str, data: bytes, message: str
+    real_like: Path, name: str, data: bytes, message: str
 ) -> None:
-    _as_real(signed_store)
-    before = _digest(signed_store)
+    _as_real(real_like)
+    before = _digest(real_like)
     at = _as(Principal("ops", "admin"), "pages/data.py")
     at.file_uploader(key="uploads").set_value((name, data, "application/octet-stream")).run()
     next(b for b in at.button if b.proto.label == "开始导入").click().run()
     assert not at.exception
     assert any(message in e.value for e in at.error)
-    failed = audit.read(signed_store, actions=("import",))
+    failed = audit.read(real_like, actions=("import",))
     assert failed["outcome"].tolist() == ["failed"] and message in failed["detail"].iloc[0]
-    assert _digest(signed_store) == before
+    assert _digest(real_like) == before
 
 
 def test_a_crash_of_a_reader_is_said_in_chinese_and_logged(
-    signed_store: Path, monkeypatch: pytest.MonkeyPatch
+    real_like: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from heatmap.intake import loading
 
@@ -359,20 +348,20 @@ def test_a_crash_of_a_reader_is_said_in_chinese_and_logged(
         raise KeyError("zip")
 
     monkeypatch.setattr(loading, "ingest_into", crash)
-    _as_real(signed_store)
-    before = _digest(signed_store)
+    _as_real(real_like)
+    before = _digest(real_like)
     at = _as(Principal("ops", "admin"), "pages/data.py")
     at.file_uploader(key="uploads").set_value(("a.csv", "街乡镇\n甲\n".encode(), "text/csv")).run()
     next(b for b in at.button if b.proto.label == "开始导入").click().run()
     assert not at.exception
     assert any("文件无法解析" in e.value for e in at.error)
     assert "KeyError" not in " ".join(e.value for e in at.error)
-    failed = audit.read(signed_store, actions=("import",))
+    failed = audit.read(real_like, actions=("import",))
     assert failed["outcome"].tolist() == ["failed"] and "KeyError" in failed["detail"].iloc[0]
-    assert _digest(signed_store) == before
+    assert _digest(real_like) == before
 
 
-def test_a_workbook_bomb_on_the_workbench_is_refused_and_logged(signed_store: Path) -> None:
+def test_a_workbook_bomb_on_the_workbench_is_refused_and_logged(real_like: Path) -> None:
     at = _as(Principal("qu", "district", districts=("110108",)), "pages/workbench.py")
     if at.info and any("没有" in i.value for i in at.info):
         pytest.skip("no supervised town in the district this month")
@@ -380,11 +369,11 @@ def test_a_workbook_bomb_on_the_workbench_is_refused_and_logged(signed_store: Pa
     at.button(key="work_import_run").click().run()
     assert not at.exception
     assert any("疑似压缩炸弹" in e.value for e in at.error)
-    refused = audit.read(signed_store, actions=("work_import",))
+    refused = audit.read(real_like, actions=("work_import",))
     assert refused["outcome"].tolist() == ["refused"]
 
 
-def test_the_workbench_shows_no_server_path(signed_store: Path) -> None:
+def test_the_workbench_shows_no_server_path(real_like: Path) -> None:
     from sent import sent_text
 
     for role in ("district", "admin"):
@@ -392,11 +381,11 @@ def test_the_workbench_shows_no_server_path(signed_store: Path) -> None:
                  "pages/workbench.py")  # fmt: skip
         assert not at.exception
         text = sent_text(at)
-        assert str(signed_store.parent) not in text and "/work" not in text
+        assert str(real_like.parent) not in text and "/work" not in text
 
 
-def test_an_official_list_naming_other_districts_shows_only_the_scope(signed_store: Path) -> None:
-    con = duckdb.connect(str(signed_store), read_only=True)
+def test_an_official_list_naming_other_districts_shows_only_the_scope(real_like: Path) -> None:
+    con = duckdb.connect(str(real_like), read_only=True)
     towns = con.execute("SELECT town_code, town_name, district_code FROM towns").df()
     con.close()
     mine = towns[towns["district_code"] == "110108"].iloc[0]
@@ -412,11 +401,11 @@ def test_an_official_list_naming_other_districts_shows_only_the_scope(signed_sto
 
 
 def test_an_unknown_name_through_the_form_is_answered_like_an_account(
-    signed_store: Path,
+    real_like: Path,
 ) -> None:
     from heatmap.access import accounts
 
-    accounts.add_user(signed_store, "target", "the-right-pass-1", role="city")
+    accounts.add_user(real_like, "target", "the-right-pass-1", role="city")
 
     def answers(name: str) -> list[str]:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
@@ -432,7 +421,7 @@ def test_an_unknown_name_through_the_form_is_answered_like_an_account(
     assert answers("target") == answers("no-such-account")
 
 
-def test_the_access_file_is_private_and_a_forged_audit_row_is_found(signed_store: Path) -> None:
+def test_the_access_file_is_private_and_a_forged_audit_row_is_found(real_like: Path) -> None:
     import os
     import sqlite3
     import stat
@@ -440,20 +429,20 @@ def test_the_access_file_is_private_and_a_forged_audit_row_is_found(signed_store
     from heatmap import cli
     from heatmap.access.db import access_path
 
-    audit.record(signed_store, "ops", "export", target="a.csv")
-    path = access_path(signed_store)
+    audit.record(real_like, "ops", "export", target="a.csv")
+    path = access_path(real_like)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert cli.main(["audit", "verify", "--db", str(signed_store)]) == 0
+    assert cli.main(["audit", "verify", "--db", str(real_like)]) == 0
     con = sqlite3.connect(path)
     con.execute("DROP TRIGGER audit_no_update")
     con.execute("UPDATE audit SET user = 'someone-else'")
     con.commit()
     con.close()
-    assert cli.main(["audit", "verify", "--db", str(signed_store)]) == 1
+    assert cli.main(["audit", "verify", "--db", str(real_like)]) == 1
 
 
 def test_an_attacker_named_sign_in_is_neutral_in_the_audit_export(
-    signed_store: Path, monkeypatch: pytest.MonkeyPatch
+    real_like: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import csv
 
@@ -463,7 +452,7 @@ def test_an_attacker_named_sign_in_is_neutral_in_the_audit_export(
 
     for name in ('=HYPERLINK("http://x","点此")', "@SUM(A1:A9)", "+cmd|' /C calc'!A0"):
         with pytest.raises(Exception, match="账号或密码错误"):
-            accounts.sign_in(signed_store, name, "whatever-password-1")
+            accounts.sign_in(real_like, name, "whatever-password-1")
     made: list = []
     real = MediaFileManager.add_deferred
     monkeypatch.setattr(
@@ -483,13 +472,13 @@ def test_an_attacker_named_sign_in_is_neutral_in_the_audit_export(
      ("pages/topics.py", "tasks_csv", "x\n1\n")],
 )  # fmt: skip
 def test_a_table_its_reader_refuses_is_logged_once(
-    signed_store: Path, page: str, key: str, csv: str
+    real_like: Path, page: str, key: str, csv: str
 ) -> None:
     at = _as(Principal("shi", "city"), page)
     at.file_uploader(key=key).set_value(("list.csv", csv.encode(), "text/csv")).run()
     assert not at.exception and at.error
     at.run()  # still in the uploader: not logged again
-    refused = audit.read(signed_store, actions=("upload_refused",))
+    refused = audit.read(real_like, actions=("upload_refused",))
     assert refused["target"].tolist() == ["list.csv"] and refused["outcome"].tolist() == ["refused"]
 
 

@@ -399,7 +399,7 @@ def downloads(
     if not auth.current().can("export"):
         st.caption(t("export_not_allowed", lang))
         return
-    name = file_stem(title) if title else stem
+    name = reports.file_stem(title) if title else stem
     left, right = st.columns(2)
     # Made on click (data=callable), logged per click: no file under /media/ before a click.
     # A click on a button of a run the page has just replaced can find its file gone (Streamlit
@@ -417,11 +417,6 @@ def downloads(
         file_name=f"{name}.xlsx", key=f"xlsx_{stem}", on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )  # fmt: skip
-
-
-def file_stem(title: str) -> str:
-    """A file name from a view's label: '考核排名 · 海淀区 · 2021-05' → '考核排名_海淀区_2021-05'."""
-    return reports.file_stem(title)
 
 
 def rank_change(rank: Any, previous: Any, lang: str) -> str:
