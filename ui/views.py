@@ -214,8 +214,8 @@ def number_table(
 def ranking_table(measures: pd.DataFrame, lang: str, n: int = 30) -> None:
     top = measures.nsmallest(n, "rank")
     cols = ["rank", "town_name", "district_name", "volume", "mom", *RATES]
-    labels = {c: t(f"col_{c}" if c not in ("town_name", "district_name") else
-                   ("col_town" if c == "town_name" else "col_district"), lang) for c in cols}  # fmt: skip
+    keys = {"town_name": "col_town", "district_name": "col_district"}
+    labels = {c: t(keys.get(c, f"col_{c}"), lang) for c in cols}
     kinds = {"rank": "rank", "volume": "count", "mom": "change", **dict.fromkeys(RATES, "percent")}
     table, config = number_table(top[cols], kinds, labels, named=True)
     st.dataframe(table, column_config=config, hide_index=True, width="stretch")

@@ -44,10 +44,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "演示数据库已生成：{records:,} 条工单",
         "Demo store built: {records:,} requests",
     ),
-    "dropped_params": (
-        "链接中的以下筛选条件无效，已忽略：{items}",
-        "These link filters were invalid and ignored: {items}",
-    ),
     "dropped_params_plain": (
         "链接中的 {n} 个筛选条件无效，已忽略（原文如下，仅作文字显示）：",
         "{n} link filters were invalid and ignored (their text, shown as plain text):",

@@ -55,8 +55,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "warn_col_new_caught": ("预见的新进入者", "New entrants foreseen"),
     "warn_axis_new_caught": ("提前一个月预见的新进入者（次）", "New entrants foreseen a month ahead"),
     "warn_col_method": ("方法", "Method"),
-    "warn_col_precision": ("精确率", "Precision"),
-    "warn_col_recall": ("召回率", "Recall"),
     "warn_col_new_recall": ("新进入者召回率", "New-entrant recall"),
     "warn_backtest_chart": (
         "回测期间 {n} 次新进入前十中，各方法提前预见的次数",
